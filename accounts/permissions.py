@@ -1,0 +1,374 @@
+"""The registry's one permission policy.
+
+Every read goes through `restrict(queryset, user, action)` and every write through
+`can(user, action, obj)` (or `can_create(user, model, organization)`). Pages, the API,
+search, overlap, exports, feeds and the admin all call these two functions; no other module
+asks django-guardian anything.
+
+Visibility is decided inside the database query (a queryset filter), never by loading rows
+and filtering them in Python, so a list of 100,000 records costs one indexed query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from django.apps import apps
+from django.contrib.auth.models import AnonymousUser, Permission
+from django.db import models
+from django.db.models import Q
+
+from registry import taxonomy
+
+from .roles import MODERATOR_ACTIONS, ROLE_ACTIONS, Action
+
+V = taxonomy.Visibility
+_CONTEXT_ATTR = "_registry_access_context"
+
+# Models with a visibility level of their own, and the guardian table holding their shares.
+_SHAREABLE = {
+    "registry.tool": "registry.ToolGroupObjectPermission",
+    "registry.need": "registry.NeedGroupObjectPermission",
+    "registry.tooluse": "registry.ToolUseGroupObjectPermission",
+}
+
+
+@dataclass(frozen=True)
+class AccessContext:
+    """Everything the policy needs to know about one user, computed once per request."""
+
+    is_authenticated: bool = False
+    is_admin: bool = False
+    is_moderator: bool = False
+    user_id: int | None = None
+    # Organizations the user belongs to that are not suspended: org id -> role.
+    roles: dict[int, str] = field(default_factory=dict)
+    # Of those, the verified ones and their sectors.
+    verified_org_ids: frozenset[int] = frozenset()
+    verified_sectors: frozenset[str] = frozenset()
+    group_ids: frozenset[int] = frozenset()
+
+    @cached_property
+    def active_org_ids(self) -> frozenset[int]:
+        return frozenset(self.roles)
+
+    def role_in(self, organization_id: int | None) -> str | None:
+        return self.roles.get(organization_id) if organization_id is not None else None
+
+    def may_in(self, organization_id: int | None, action: Action | str) -> bool:
+        role = self.role_in(organization_id)
+        return role is not None and action in ROLE_ACTIONS[role]
+
+    def orgs_allowing(self, action: Action | str) -> list[int]:
+        return [org for org, role in self.roles.items() if action in ROLE_ACTIONS[role]]
+
+
+ANONYMOUS = AccessContext()
+
+
+def access_context(user) -> AccessContext:
+    """The user's access context, cached on the user object for the rest of the request."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ANONYMOUS
+    cached = getattr(user, _CONTEXT_ATTR, None)
+    if cached is not None:
+        return cached
+    from .models import Membership, PlatformGroup, VerificationStatus
+
+    group_names = set(user.groups.values_list("name", flat=True))
+    rows = (
+        Membership.objects.filter(user_id=user.pk)
+        .exclude(organization__verification_status=VerificationStatus.SUSPENDED)
+        .values_list(
+            "organization_id",
+            "role",
+            "organization__verification_status",
+            "organization__sector",
+            "organization__group_id",
+        )
+    )
+    roles: dict[int, str] = {}
+    verified: set[int] = set()
+    sectors: set[str] = set()
+    groups: set[int] = set()
+    for org_id, role, status, sector, group_id in rows:
+        roles[org_id] = role
+        if group_id:
+            groups.add(group_id)
+        if status == VerificationStatus.VERIFIED:
+            verified.add(org_id)
+            sectors.add(sector)
+    context = AccessContext(
+        is_authenticated=True,
+        is_admin=bool(user.is_superuser or PlatformGroup.ADMINISTRATOR in group_names),
+        is_moderator=PlatformGroup.MODERATOR in group_names,
+        user_id=user.pk,
+        roles=roles,
+        verified_org_ids=frozenset(verified),
+        verified_sectors=frozenset(sectors),
+        group_ids=frozenset(groups),
+    )
+    setattr(user, _CONTEXT_ATTR, context)
+    return context
+
+
+def forget_access_context(user) -> None:
+    """Drop the cached context after a change of memberships or groups within a request."""
+    if user is not None and hasattr(user, _CONTEXT_ATTR):
+        delattr(user, _CONTEXT_ATTR)
+
+
+# --- Reads -----------------------------------------------------------------------------------
+
+
+def _shared_ids(model_label: str, context: AccessContext):
+    """Ids of records of `model_label` shared with one of the user's organizations."""
+    permission_model = apps.get_model(_SHAREABLE[model_label])
+    app_label, model_name = model_label.split(".")
+    return permission_model.objects.filter(
+        group_id__in=context.group_ids,
+        permission__codename=f"view_{model_name}",
+        permission__content_type__app_label=app_label,
+    ).values("content_object_id")
+
+
+def _sector_ids(model, context: AccessContext):
+    """Ids of records of `model` opened to one of the user's verified sectors."""
+    through = model.restricted_to_sectors.through
+    own_fk = f"{model._meta.model_name}_id"
+    return through.objects.filter(sector_id__in=context.verified_sectors).values(own_fk)
+
+
+def visibility_q(model, context: AccessContext, prefix: str = "") -> Q:
+    """The records of `model` (reached through `prefix`) that `context` may read."""
+    if context.is_admin:
+        return Q()
+    label = model._meta.label_lower
+
+    def f(**lookups) -> Q:
+        return Q(**{f"{prefix}{key}": value for key, value in lookups.items()})
+
+    own = f(organization_id__in=context.active_org_ids) if context.active_org_ids else Q(pk__in=[])
+    shared = Q(pk__in=[])
+    if context.group_ids:
+        shared = f(visibility__in=[V.PRIVATE, V.RESTRICTED], pk__in=_shared_ids(label, context))
+
+    if context.is_moderator:
+        readable = ~f(visibility=V.PRIVATE) | own | shared
+        return readable
+
+    readable = f(visibility=V.PUBLIC)
+    if context.is_authenticated:
+        readable |= f(visibility=V.REGISTERED)
+    if context.verified_org_ids:
+        readable |= f(visibility=V.VERIFIED)
+        readable |= f(visibility=V.RESTRICTED, pk__in=_sector_ids(model, context))
+    readable = (readable & f(is_hidden=False)) | own | shared
+    return readable
+
+
+def _readable_q(model, context: AccessContext) -> Q:
+    """Read rules for every model the registry exposes."""
+    label = model._meta.label_lower
+    Tool = apps.get_model("registry", "Tool")
+    if label in _SHAREABLE:
+        q = visibility_q(model, context)
+        if label == "registry.tooluse":
+            q &= visibility_q(Tool, context, prefix="tool__")
+        return q
+    if context.is_admin:
+        return Q()
+    if label == "registry.licenseoffer":
+        q = visibility_q(Tool, context, prefix="tool__")
+        if not context.is_moderator:
+            q &= Q(status=taxonomy.LicenseOfferStatus.ACTIVE) | Q(
+                organization_id__in=context.active_org_ids
+            )
+        return q
+    if label == "registry.licenserequest":
+        if context.is_moderator:
+            return Q()
+        return Q(organization_id__in=context.active_org_ids) | Q(
+            offer__organization_id__in=context.active_org_ids
+        )
+    if label == "accounts.organization":
+        if context.is_moderator:
+            return Q()
+        return ~Q(verification_status="suspended") | Q(pk__in=_member_org_ids(context))
+    if label == "accounts.membership":
+        if context.is_moderator:
+            return Q()
+        return Q(organization_id__in=context.active_org_ids)
+    if label == "accounts.accesslogentry":
+        return Q() if context.is_moderator else Q(pk__in=[])
+    if label == "accounts.user":
+        return Q(pk=context.user_id) if context.user_id else Q(pk__in=[])
+    # A model without a rule is readable by nobody but administrators: fail closed.
+    return Q(pk__in=[])
+
+
+def _member_org_ids(context: AccessContext) -> list[int]:
+    """Organizations the user belongs to, suspended ones included (to see their own page)."""
+    if not context.user_id:
+        return []
+    Membership = apps.get_model("accounts", "Membership")
+    return list(
+        Membership.objects.filter(user_id=context.user_id).values_list(
+            "organization_id", flat=True
+        )
+    )
+
+
+def _writable_q(model, context: AccessContext, action: Action) -> Q:
+    label = model._meta.label_lower
+    if context.is_admin:
+        return Q()
+    orgs = context.orgs_allowing(action)
+    if label in _SHAREABLE:
+        q = Q(organization_id__in=orgs)
+        if context.is_moderator and action in MODERATOR_ACTIONS:
+            q |= ~Q(visibility=V.PRIVATE)
+        if action == Action.SHARE:
+            q &= Q(visibility__in=[V.PRIVATE, V.RESTRICTED])
+        return q
+    if label == "registry.licenseoffer":
+        return Q(organization_id__in=orgs)
+    if label == "registry.licenserequest":
+        if action == Action.DECIDE_LICENSE:
+            return Q(offer__organization_id__in=orgs)
+        return Q(organization_id__in=context.orgs_allowing(Action.REQUEST_LICENSE))
+    if label == "accounts.organization":
+        q = Q(pk__in=context.orgs_allowing(Action.CHANGE_ORGANIZATION))
+        if context.is_moderator and action == Action.CHANGE:
+            q = Q()
+        return q
+    if label == "accounts.membership":
+        return Q(organization_id__in=context.orgs_allowing(Action.MANAGE_MEMBERS))
+    return Q(pk__in=[])
+
+
+def restrict(queryset: models.QuerySet, user, action: Action | str = Action.VIEW):
+    """`queryset` narrowed to the rows `user` may perform `action` on."""
+    context = access_context(user)
+    action = Action(action)
+    model = queryset.model
+    readable = queryset.filter(_readable_q(model, context))
+    if action == Action.VIEW:
+        return readable
+    if not context.is_authenticated:
+        return queryset.none()
+    return readable.filter(_writable_q(model, context, action))
+
+
+# --- Decisions on one object ----------------------------------------------------------------
+
+
+def can(user, action: Action | str, obj: models.Model) -> bool:
+    """Whether `user` may perform `action` on `obj` (one query, through `restrict`)."""
+    if obj is None or obj.pk is None:
+        return False
+    return restrict(type(obj)._default_manager.filter(pk=obj.pk), user, action).exists()
+
+
+def can_create(user, model, organization) -> bool:
+    """Whether `user` may create a record of `model` owned by `organization`."""
+    context = access_context(user)
+    if not context.is_authenticated or organization is None:
+        return False
+    if context.is_admin:
+        return True
+    label = model._meta.label_lower
+    if label == "registry.licenserequest":
+        return context.may_in(organization.pk, Action.REQUEST_LICENSE)
+    if label == "accounts.membership":
+        return context.may_in(organization.pk, Action.MANAGE_MEMBERS)
+    return context.may_in(organization.pk, Action.ADD)
+
+
+def can_create_organization(user) -> bool:
+    return access_context(user).is_authenticated
+
+
+def is_moderator(user) -> bool:
+    context = access_context(user)
+    return context.is_moderator or context.is_admin
+
+
+def is_administrator(user) -> bool:
+    return access_context(user).is_admin
+
+
+def belongs_to(user, organization_id: int | None) -> bool:
+    """Whether `user` is an active (not suspended) member of the organization."""
+    return access_context(user).role_in(organization_id) is not None
+
+
+def role_in(user, organization_id: int | None) -> str | None:
+    return access_context(user).role_in(organization_id)
+
+
+# --- Shares ----------------------------------------------------------------------------------
+
+
+def share_permission(model) -> Permission:
+    return Permission.objects.get(
+        content_type__app_label=model._meta.app_label,
+        codename=f"view_{model._meta.model_name}",
+    )
+
+
+def grant_share(obj: models.Model, organization) -> None:
+    """Let `organization` read `obj` (a guardian object permission on its group)."""
+    from guardian.shortcuts import assign_perm
+
+    assign_perm(f"view_{obj._meta.model_name}", organization.group, obj)
+
+
+def revoke_share(obj: models.Model, organization) -> None:
+    from guardian.shortcuts import remove_perm
+
+    remove_perm(f"view_{obj._meta.model_name}", organization.group, obj)
+
+
+def shared_with(obj: models.Model):
+    """The organizations `obj` is explicitly shared with."""
+    Organization = apps.get_model("accounts", "Organization")
+    permission_model = apps.get_model(_SHAREABLE[obj._meta.label_lower])
+    group_ids = permission_model.objects.filter(
+        content_object_id=obj.pk, permission__codename=f"view_{obj._meta.model_name}"
+    ).values("group_id")
+    return Organization.objects.filter(group_id__in=group_ids)
+
+
+def is_outside_reader(user, obj) -> bool:
+    """A read that the access log must record: a restricted or private record read by
+    someone who does not belong to its owning organization."""
+    visibility = getattr(obj, "visibility", None)
+    if visibility not in (V.RESTRICTED, V.PRIVATE):
+        return False
+    return not belongs_to(user, getattr(obj, "organization_id", None))
+
+
+__all__ = [
+    "ANONYMOUS",
+    "AccessContext",
+    "Action",
+    "AnonymousUser",
+    "access_context",
+    "belongs_to",
+    "can",
+    "can_create",
+    "can_create_organization",
+    "forget_access_context",
+    "grant_share",
+    "is_administrator",
+    "is_moderator",
+    "is_outside_reader",
+    "restrict",
+    "revoke_share",
+    "role_in",
+    "share_permission",
+    "shared_with",
+    "visibility_q",
+]

@@ -1,0 +1,58 @@
+from .facets import FacetedRecord
+from .licensing import LicenseOffer, LicenseRequest
+from .need import Need
+from .permissions import (
+    NeedGroupObjectPermission,
+    NeedUserObjectPermission,
+    ToolGroupObjectPermission,
+    ToolUseGroupObjectPermission,
+    ToolUseUserObjectPermission,
+    ToolUserObjectPermission,
+)
+from .tool import SUMMARY_MAX_LENGTH, Tool, VisibleRecord
+from .usage import ToolUse
+from .vocabulary import (
+    VOCABULARY_MODELS,
+    FocusArea,
+    Function,
+    Language,
+    Purpose,
+    Region,
+    Safeguard,
+    Sector,
+    TargetUser,
+    Technology,
+    TraffickingType,
+    VocabularyTerm,
+    sync_vocabularies,
+)
+
+__all__ = [
+    "FacetedRecord",
+    "FocusArea",
+    "Function",
+    "Language",
+    "LicenseOffer",
+    "LicenseRequest",
+    "Need",
+    "NeedGroupObjectPermission",
+    "NeedUserObjectPermission",
+    "Purpose",
+    "Region",
+    "SUMMARY_MAX_LENGTH",
+    "Safeguard",
+    "Sector",
+    "TargetUser",
+    "Technology",
+    "Tool",
+    "ToolGroupObjectPermission",
+    "ToolUse",
+    "ToolUseGroupObjectPermission",
+    "ToolUseUserObjectPermission",
+    "ToolUserObjectPermission",
+    "TraffickingType",
+    "VOCABULARY_MODELS",
+    "VisibleRecord",
+    "VocabularyTerm",
+    "sync_vocabularies",
+]
