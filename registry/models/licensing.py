@@ -28,6 +28,7 @@ class LicenseOffer(FacetedRecord):
         on_delete=models.CASCADE,
         related_name="license_offers",
     )
+    slug = models.SlugField(_("key"), max_length=100, unique=True)
     title = models.CharField(_("title"), max_length=200)
     terms = models.CharField(_("terms"), max_length=16, choices=taxonomy.LicenseTerms.choices)
     conditions = models.TextField(_("conditions"), blank=True)

@@ -1,0 +1,125 @@
+"""django-filter sets shared by the pages and the API."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organization
+from registry import taxonomy
+from registry.models import (
+    FocusArea,
+    Function,
+    Language,
+    Need,
+    Purpose,
+    Region,
+    Safeguard,
+    TargetUser,
+    Technology,
+    Tool,
+    TraffickingType,
+)
+
+
+class FacetFilter(django_filters.ModelMultipleChoiceFilter):
+    """A multi-valued facet given by code. Several codes mean "any of them" (OR).
+
+    Filtering by `EXISTS` on the link table keeps one row per record, so counts and
+    pagination stay exact on every database."""
+
+    def __init__(self, *args, vocabulary, **kwargs):
+        kwargs.setdefault("queryset", vocabulary.objects.all())
+        kwargs.setdefault("to_field_name", "code")
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        model = qs.model
+        field = model._meta.get_field(self.field_name)
+        through = field.remote_field.through
+        own_fk = f"{model._meta.model_name}_id"
+        target_fk = f"{field.related_model._meta.model_name}_id"
+        links = through.objects.filter(
+            **{own_fk: OuterRef("pk"), f"{target_fk}__in": [term.pk for term in value]}
+        )
+        return qs.filter(Exists(links))
+
+
+def _facets(model_facets: list[tuple[str, type]]):
+    return {
+        name: FacetFilter(field_name=name, vocabulary=vocabulary)
+        for name, vocabulary in model_facets
+    }
+
+
+COMMON_FACETS = [
+    ("purposes", Purpose),
+    ("focus_areas", FocusArea),
+    ("functions", Function),
+    ("trafficking_types", TraffickingType),
+    ("target_users", TargetUser),
+    ("technologies", Technology),
+    ("regions", Region),
+    ("languages", Language),
+]
+
+
+class ToolFilterSet(django_filters.FilterSet):
+    locals().update(_facets(COMMON_FACETS + [("safeguards", Safeguard)]))
+    organization = django_filters.ModelChoiceFilter(
+        field_name="organization",
+        queryset=Organization.objects.all(),
+        to_field_name="slug",
+        label=_("Organization"),
+    )
+    sector = django_filters.ChoiceFilter(
+        field_name="organization__sector", choices=taxonomy.Sector.choices, label=_("Sector")
+    )
+    country = django_filters.CharFilter(
+        field_name="organization__country", lookup_expr="iexact", label=_("Country")
+    )
+    maturity = django_filters.MultipleChoiceFilter(choices=taxonomy.Maturity.choices)
+    availability = django_filters.MultipleChoiceFilter(choices=taxonomy.Availability.choices)
+    visibility = django_filters.MultipleChoiceFilter(choices=taxonomy.Visibility.choices)
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", label=_("Updated since")
+    )
+    q = django_filters.CharFilter(method="filter_text", label=_("Text"))
+
+    class Meta:
+        model = Tool
+        fields: list[str] = []
+
+    def filter_text(self, queryset, name, value):
+        from django.db.models import Q
+
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(name__icontains=value) | Q(summary__icontains=value) | Q(description__icontains=value)
+        )
+
+
+class NeedFilterSet(django_filters.FilterSet):
+    locals().update(_facets(COMMON_FACETS))
+    organization = django_filters.ModelChoiceFilter(
+        field_name="organization",
+        queryset=Organization.objects.all(),
+        to_field_name="slug",
+        label=_("Organization"),
+    )
+    sector = django_filters.ChoiceFilter(
+        field_name="organization__sector", choices=taxonomy.Sector.choices, label=_("Sector")
+    )
+    status = django_filters.MultipleChoiceFilter(choices=taxonomy.NeedStatus.choices)
+    urgency = django_filters.MultipleChoiceFilter(choices=taxonomy.Urgency.choices)
+    visibility = django_filters.MultipleChoiceFilter(choices=taxonomy.Visibility.choices)
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+
+    class Meta:
+        model = Need
+        fields: list[str] = []
