@@ -51,7 +51,7 @@ INSTALLED_APPS = [
     "guardian",
     "accounts",
     "registry",
-    "api",
+    "api.apps.ApiConfig",
 ]
 
 MIDDLEWARE = [

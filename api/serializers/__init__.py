@@ -1,0 +1,3 @@
+from .catalog import NeedSerializer, OrganizationSerializer, ToolSerializer
+
+__all__ = ["NeedSerializer", "OrganizationSerializer", "ToolSerializer"]

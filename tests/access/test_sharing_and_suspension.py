@@ -1,0 +1,99 @@
+"""Sharing takes effect at once, revoking too; a suspension takes effect on the next request."""
+
+from accounts import permissions
+from accounts.services import organization_decide
+from registry import services
+from registry.models import Tool
+from tests.factories import MembershipFactory, OrganizationFactory, ToolFactory, UserFactory
+
+
+def _fresh(user):
+    """The same person as a new request would load them (no cached access context)."""
+    return type(user).objects.get(pk=user.pk)
+
+
+def test_sharing_a_private_tool_opens_it_to_the_partner_and_revoking_closes_it():
+    owner = MembershipFactory(role="editor").user
+    org = owner.memberships.get().organization
+    tool = ToolFactory(organization=org, visibility="private")
+    partner = OrganizationFactory(sector="private_sector")
+    partner_member = MembershipFactory(organization=partner, role="viewer").user
+    outsider = MembershipFactory(organization=OrganizationFactory(sector="private_sector")).user
+
+    assert not permissions.can(partner_member, "view", tool)
+    services.record_share(actor=owner, record=tool, organization=partner)
+    assert permissions.can(_fresh(partner_member), "view", tool)
+    assert not permissions.can(_fresh(outsider), "view", tool)
+    # Shared read access is not write access.
+    assert not permissions.can(_fresh(partner_member), "change", tool)
+
+    services.record_unshare(actor=owner, record=tool, organization=partner)
+    assert not permissions.can(_fresh(partner_member), "view", tool)
+
+
+def test_a_restricted_tool_shared_with_an_organization_of_another_sector_is_visible_to_it():
+    org = OrganizationFactory(sector="law_enforcement")
+    editor = MembershipFactory(organization=org, role="editor").user
+    tool = ToolFactory(
+        organization=org, visibility="restricted", restricted_to_sectors=["law_enforcement"]
+    )
+    ngo = OrganizationFactory(sector="ngo")
+    ngo_member = MembershipFactory(organization=ngo).user
+    assert not permissions.can(ngo_member, "view", tool)
+    services.record_share(actor=editor, record=tool, organization=ngo)
+    assert permissions.can(_fresh(ngo_member), "view", tool)
+
+
+def test_sharing_does_not_reach_a_suspended_partner():
+    org = OrganizationFactory()
+    editor = MembershipFactory(organization=org, role="editor").user
+    tool = ToolFactory(organization=org, visibility="private")
+    partner = OrganizationFactory(verification_status="suspended")
+    member = MembershipFactory(organization=partner).user
+    services.record_share(actor=editor, record=tool, organization=partner)
+    assert not permissions.can(member, "view", tool)
+
+
+def test_suspension_takes_effect_on_the_next_request():
+    org = OrganizationFactory(sector="law_enforcement")
+    member = MembershipFactory(organization=org, role="owner").user
+    restricted = ToolFactory(visibility="restricted", restricted_to_sectors=["law_enforcement"])
+    own_private = ToolFactory(organization=org, visibility="private")
+    assert permissions.can(member, "view", restricted)
+    assert permissions.can(member, "change", own_private)
+
+    moderator = UserFactory(groups=["moderator"])
+    organization_decide(actor=moderator, organization=org, status="suspended", reason="Fraud")
+
+    member = _fresh(member)
+    assert not permissions.can(member, "view", restricted)
+    assert not permissions.can(member, "view", own_private)
+    visible = set(permissions.restrict(Tool.objects.all(), member).values_list("pk", flat=True))
+    assert restricted.pk not in visible and own_private.pk not in visible
+
+
+def test_hidden_record_is_seen_only_by_its_owners_and_moderators():
+    org = OrganizationFactory()
+    viewer = MembershipFactory(organization=org, role="viewer").user
+    moderator = UserFactory(groups=["moderator"])
+    tool = ToolFactory(organization=org, visibility="public")
+    services.record_hide(actor=moderator, record=tool, hidden=True, reason="Misleading claims")
+    assert not permissions.can(UserFactory(), "view", tool)
+    assert permissions.can(viewer, "view", tool)
+    assert permissions.can(_fresh(moderator), "view", tool)
+
+
+def test_last_owner_cannot_leave_or_step_down():
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    from accounts.services import membership_change_role, membership_remove
+
+    membership = MembershipFactory(role="owner")
+    with pytest.raises(ValidationError):
+        membership_remove(actor=membership.user, membership=membership)
+    with pytest.raises(ValidationError):
+        membership_change_role(actor=membership.user, membership=membership, role="viewer")
+    second = MembershipFactory(organization=membership.organization, role="owner")
+    membership_remove(actor=membership.user, membership=membership)
+    assert second.organization.memberships.count() == 1
