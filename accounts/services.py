@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -13,6 +15,8 @@ from django.utils.translation import gettext as _
 from . import permissions
 from .models import (
     AccessLogEntry,
+    Invitation,
+    JoinRequest,
     Membership,
     Organization,
     Role,
@@ -94,6 +98,9 @@ def organization_decide(
     organization.verification_decided_by = actor
     organization.verification_decided_at = timezone.now()
     organization.save()
+    from .tasks import notify_verification_decision
+
+    transaction.on_commit(lambda: notify_verification_decision.delay(organization.pk))
     return organization
 
 
@@ -184,3 +191,115 @@ def access_log_record_many(*, user, records, surface: str) -> int:
     ]
     AccessLogEntry.objects.bulk_create(entries)
     return len(entries)
+
+
+# --- Invitations and join requests ----------------------------------------------------------
+
+INVITATION_SALT = "accounts.invitation"
+INVITATION_LIFETIME = timedelta(days=7)
+
+
+def invitation_token(invitation: Invitation) -> str:
+    return signing.dumps({"invitation": invitation.pk}, salt=INVITATION_SALT)
+
+
+@transaction.atomic
+def invitation_create(
+    *, actor: User, organization: Organization, email: str, role: str = Role.VIEWER,
+    accept_url_builder=None,
+) -> Invitation:
+    """An owner invites someone by email; the email goes out once the invitation is saved."""
+    if not permissions.can_create(actor, Membership, organization):
+        raise PermissionDenied(_("Only an owner invites members."))
+    email = (email or "").strip().lower()
+    invitation = Invitation(
+        organization=organization,
+        email=email,
+        role=role,
+        invited_by=actor,
+        expires_at=timezone.now() + INVITATION_LIFETIME,
+    )
+    invitation.full_clean()
+    if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
+        raise ValidationError({"email": _("This person is already a member.")})
+    invitation.save()
+    if accept_url_builder is not None:
+        from .tasks import send_invitation_email
+
+        url = accept_url_builder(invitation_token(invitation))
+        transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk, url))
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, actor: User, token: str) -> Membership:
+    """Accept an invitation through its signed link: once, before it expires, and only by the
+    person whose email address it was sent to."""
+    try:
+        payload = signing.loads(
+            token, salt=INVITATION_SALT, max_age=INVITATION_LIFETIME.total_seconds()
+        )
+        invitation = Invitation.objects.select_for_update().get(pk=payload["invitation"])
+    except (signing.BadSignature, KeyError, TypeError, Invitation.DoesNotExist) as exc:
+        raise ValidationError({"token": _("This invitation link is not valid.")}) from exc
+    if not invitation.is_open:
+        raise ValidationError({"token": _("This invitation has expired or was already used.")})
+    if actor.email.lower() != invitation.email.lower():
+        raise ValidationError(
+            {"token": _("This invitation was sent to another email address.")}
+        )
+    membership, created = Membership.objects.get_or_create(
+        user=actor, organization=invitation.organization, defaults={"role": invitation.role}
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = actor
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    permissions.forget_access_context(actor)
+    return membership
+
+
+@transaction.atomic
+def invitation_revoke(*, actor: User, invitation: Invitation) -> None:
+    if not permissions.can_create(actor, Membership, invitation.organization):
+        raise PermissionDenied(_("Only an owner manages invitations."))
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+
+
+@transaction.atomic
+def join_request_create(*, actor: User, organization: Organization, message: str = ""):
+    if not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied(_("Sign in to ask to join an organization."))
+    if Membership.objects.filter(user=actor, organization=organization).exists():
+        raise ValidationError({"organization": _("You already belong to this organization.")})
+    if JoinRequest.objects.filter(
+        user=actor, organization=organization, status=JoinRequest.Status.PENDING
+    ).exists():
+        raise ValidationError({"organization": _("Your request is already waiting.")})
+    join_request = JoinRequest(organization=organization, user=actor, message=message)
+    join_request.full_clean()
+    join_request.save()
+    return join_request
+
+
+@transaction.atomic
+def join_request_decide(
+    *, actor: User, join_request: JoinRequest, approve: bool, role: str = Role.VIEWER
+) -> JoinRequest:
+    if not permissions.can_create(actor, Membership, join_request.organization):
+        raise PermissionDenied(_("Only an owner decides join requests."))
+    join_request = JoinRequest.objects.select_for_update().get(pk=join_request.pk)
+    if join_request.status != JoinRequest.Status.PENDING:
+        raise ValidationError({"status": _("This request was already decided.")})
+    if approve:
+        if role not in Role.values:
+            raise ValidationError({"role": _("Unknown role.")})
+        Membership.objects.get_or_create(
+            user=join_request.user, organization=join_request.organization, defaults={"role": role}
+        )
+        permissions.forget_access_context(join_request.user)
+    join_request.status = JoinRequest.Status.APPROVED if approve else JoinRequest.Status.DECLINED
+    join_request.decided_by = actor
+    join_request.decided_at = timezone.now()
+    join_request.save()
+    return join_request
