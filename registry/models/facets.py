@@ -21,7 +21,15 @@ def _as_codes(values: Iterable[str] | None) -> list[str]:
         return []
     if isinstance(values, str):
         raise ValidationError(_("Expected a list of codes, not a single string."), code="invalid")
-    return list(dict.fromkeys(str(v).strip() for v in values if str(v).strip()))
+    if not isinstance(values, list | tuple | set | frozenset):
+        raise ValidationError(_("Expected a list of codes."), code="invalid")
+    codes = []
+    for value in values:
+        if not isinstance(value, str):
+            raise ValidationError(_("Each code must be a string."), code="invalid")
+        if value.strip():
+            codes.append(value.strip())
+    return list(dict.fromkeys(codes))
 
 
 def normalize_place_or_language(field: str, code: str) -> str:
@@ -45,8 +53,8 @@ class FacetedRecord(models.Model):
         return cls._meta.get_field(field).related_model
 
     @classmethod
-    def validate_facets(cls, values: Mapping[str, Iterable[str] | None]) -> dict[str, list[str]]:
-        """Return the cleaned codes per facet, or raise ValidationError naming each problem."""
+    def _check_facets(cls, values: Mapping[str, Iterable[str] | None]):
+        """(cleaned codes of the valid facets, errors of the others)."""
         errors: dict[str, list[ValidationError]] = {}
         cleaned: dict[str, list[str]] = {}
         for field, codes in values.items():
@@ -60,22 +68,30 @@ class FacetedRecord(models.Model):
             except ValidationError as exc:
                 errors.setdefault(field, []).append(exc)
                 continue
-            if field in ("regions", "languages"):
-                codes = [normalize_place_or_language(field, c) for c in codes]
+            if field in ("regions", "languages", "eligible_countries"):
+                place = "regions" if field != "languages" else "languages"
+                codes = list(dict.fromkeys(normalize_place_or_language(place, c) for c in codes))
             model = cls.facet_model(field)
             known = set(model.objects.filter(code__in=codes).values_list("code", flat=True))
-            for code in codes:
-                if code not in known:
-                    errors.setdefault(field, []).append(
-                        ValidationError(
-                            _("Unknown code “%(code)s”."), code="unknown_code", params={"code": code}
-                        )
-                    )
-            if cls.FACETS[field] and not codes:
-                errors.setdefault(field, []).append(
-                    ValidationError(_("Choose at least one."), code="required")
+            field_errors = [
+                ValidationError(
+                    _("Unknown code “%(code)s”."), code="unknown_code", params={"code": code}
                 )
-            cleaned[field] = codes
+                for code in codes
+                if code not in known
+            ]
+            if cls.FACETS[field] and not codes:
+                field_errors.append(ValidationError(_("Choose at least one."), code="required"))
+            if field_errors:
+                errors[field] = field_errors
+            else:
+                cleaned[field] = codes
+        return cleaned, errors
+
+    @classmethod
+    def validate_facets(cls, values: Mapping[str, Iterable[str] | None]) -> dict[str, list[str]]:
+        """Return the cleaned codes per facet, or raise ValidationError naming each problem."""
+        cleaned, errors = cls._check_facets(values)
         if errors:
             raise ValidationError(errors)
         return cleaned
@@ -85,24 +101,28 @@ class FacetedRecord(models.Model):
     ) -> dict[str, list[str]]:
         """Validate the row and its facets together, reporting every error at once."""
         errors: dict = {}
-        cleaned: dict[str, list[str]] = {}
         try:
             self.full_clean(exclude=exclude)
         except ValidationError as exc:
             errors.update(exc.update_error_dict({}))
-        try:
-            cleaned = self.validate_facets(facets)
-        except ValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                errors.setdefault(field, []).extend(messages)
-        if "restricted_to_sectors" in self.FACETS and "visibility" not in errors:
-            sectors = cleaned.get("restricted_to_sectors")
-            if sectors is None and self.pk:
+        cleaned, facet_errors = self._check_facets(facets)
+        for field, messages in facet_errors.items():
+            errors.setdefault(field, []).extend(messages)
+        if (
+            "restricted_to_sectors" in self.FACETS
+            and "visibility" not in errors
+            and "restricted_to_sectors" not in facet_errors
+        ):
+            if "restricted_to_sectors" in cleaned:
+                sectors = cleaned["restricted_to_sectors"]
+            elif self.pk:
                 sectors = list(self.restricted_to_sectors.values_list("code", flat=True))
+            else:
+                sectors = []
             try:
-                self.clean_visibility_sectors(sectors or [])
+                self.clean_visibility_sectors(sectors)
             except ValidationError as exc:
-                for field, messages in exc.message_dict.items():
+                for field, messages in exc.error_dict.items():
                     errors.setdefault(field, []).extend(messages)
         if errors:
             raise ValidationError(errors)
