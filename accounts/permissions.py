@@ -172,6 +172,9 @@ def _readable_q(model, context: AccessContext) -> Q:
     """Read rules for every model the registry exposes."""
     label = model._meta.label_lower
     Tool = apps.get_model("registry", "Tool")
+    VocabularyTerm = _vocabulary_base()
+    if issubclass(model, VocabularyTerm):
+        return Q()  # the controlled vocabularies are public knowledge
     if label in _SHAREABLE:
         q = visibility_q(model, context)
         if label == "registry.tooluse":
@@ -206,6 +209,12 @@ def _readable_q(model, context: AccessContext) -> Q:
         return Q(pk=context.user_id) if context.user_id else Q(pk__in=[])
     # A model without a rule is readable by nobody but administrators: fail closed.
     return Q(pk__in=[])
+
+
+def _vocabulary_base():
+    from registry.models.vocabulary import VocabularyTerm
+
+    return VocabularyTerm
 
 
 def _member_org_ids(context: AccessContext) -> list[int]:

@@ -23,6 +23,16 @@ from registry.models import (
 )
 
 
+def full_text(queryset, text: str):
+    """Narrow an already-restricted queryset to the records matching `text` (full-text
+    search of the database in use), best matches first."""
+    from registry.search import get_backend
+
+    if not (text or "").strip():
+        return queryset
+    return get_backend().search(queryset, text)
+
+
 class FacetFilter(django_filters.ModelMultipleChoiceFilter):
     """A multi-valued facet given by code. Several codes mean "any of them" (OR).
 
@@ -94,14 +104,7 @@ class ToolFilterSet(django_filters.FilterSet):
         fields: list[str] = []
 
     def filter_text(self, queryset, name, value):
-        from django.db.models import Q
-
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(name__icontains=value) | Q(summary__icontains=value) | Q(description__icontains=value)
-        )
+        return full_text(queryset, value)
 
 
 class NeedFilterSet(django_filters.FilterSet):
@@ -119,7 +122,11 @@ class NeedFilterSet(django_filters.FilterSet):
     urgency = django_filters.MultipleChoiceFilter(choices=taxonomy.Urgency.choices)
     visibility = django_filters.MultipleChoiceFilter(choices=taxonomy.Visibility.choices)
     updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    q = django_filters.CharFilter(method="filter_text", label=_("Text"))
 
     class Meta:
         model = Need
         fields: list[str] = []
+
+    def filter_text(self, queryset, name, value):
+        return full_text(queryset, value)

@@ -1,0 +1,170 @@
+"""The Django admin for the catalogue. Every ModelAdmin goes through the permission policy
+(accounts.admin.RestrictedAdminMixin), so a staff moderator sees and changes only what
+accounts.permissions allows."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from accounts.admin import ReadOnlyAdminMixin, RestrictedModelAdmin
+from registry.models import (
+    VOCABULARY_MODELS,
+    LicenseOffer,
+    LicenseRequest,
+    Need,
+    Tool,
+    ToolUse,
+)
+
+_RECORD_FACETS = (
+    "purposes",
+    "focus_areas",
+    "functions",
+    "trafficking_types",
+    "target_users",
+    "technologies",
+    "regions",
+    "languages",
+)
+_VISIBILITY_FIELDS = ("visibility", "restricted_to_sectors", "is_hidden", "hidden_reason")
+_OWNER_FILTER = ("organization", admin.RelatedOnlyFieldListFilter)
+
+
+class VisibleRecordAdminForm(forms.ModelForm):
+    """Checks, before anything is saved, the rules a record with a visibility level follows:
+    a restricted record names its sectors, others name none, and hiding gives a reason."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if "restricted_to_sectors" in self.fields and "visibility" in cleaned:
+            sectors = cleaned.get("restricted_to_sectors") or []
+            self.instance.visibility = cleaned["visibility"]
+            try:
+                self.instance.clean_visibility_sectors([sector.pk for sector in sectors])
+            except forms.ValidationError as exc:
+                self._update_errors(exc)
+        if cleaned.get("is_hidden") and not (cleaned.get("hidden_reason") or "").strip():
+            self.add_error("hidden_reason", _("Say why the record is hidden."))
+        return cleaned
+
+
+class VisibleRecordAdmin(RestrictedModelAdmin):
+    form = VisibleRecordAdminForm
+    list_select_related = ("organization",)
+    readonly_fields = ("created_at", "updated_at")
+
+
+@admin.register(Tool)
+class ToolAdmin(VisibleRecordAdmin):
+    list_display = (
+        "name",
+        "organization",
+        "visibility",
+        "maturity",
+        "availability",
+        "is_hidden",
+        "updated_at",
+    )
+    list_filter = (
+        "visibility",
+        "maturity",
+        "availability",
+        "is_hidden",
+        "purposes",
+        "functions",
+        _OWNER_FILTER,
+    )
+    search_fields = ("name", "slug", "summary", "organization__name")
+    prepopulated_fields = {"slug": ("name",)}
+    filter_horizontal = (*_RECORD_FACETS, "safeguards", "restricted_to_sectors")
+    readonly_fields = ("created_at", "updated_at")
+    date_hierarchy = "updated_at"
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "organization", "summary", "description")}),
+        (
+            _("Status"),
+            {"fields": ("maturity", "availability", "last_reviewed_at", "successor")},
+        ),
+        (_("Links"), {"fields": ("website", "source_url")}),
+        (_("Facets"), {"fields": _RECORD_FACETS}),
+        (_("Safeguards"), {"fields": ("safeguards",)}),
+        (_("Visibility"), {"fields": _VISIBILITY_FIELDS}),
+        (_("System"), {"fields": ("created_at", "updated_at")}),
+    )
+
+
+@admin.register(Need)
+class NeedAdmin(VisibleRecordAdmin):
+    list_display = (
+        "title",
+        "organization",
+        "status",
+        "urgency",
+        "visibility",
+        "is_hidden",
+        "created_at",
+    )
+    list_filter = ("status", "urgency", "visibility", "is_hidden", "functions", _OWNER_FILTER)
+    search_fields = ("title", "slug", "description", "organization__name")
+    prepopulated_fields = {"slug": ("title",)}
+    filter_horizontal = (*_RECORD_FACETS, "restricted_to_sectors")
+    readonly_fields = ("created_by", "created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("title", "slug", "organization", "description")}),
+        (_("Status"), {"fields": ("status", "urgency", "last_confirmed_at")}),
+        (_("Facets"), {"fields": _RECORD_FACETS}),
+        (_("Visibility"), {"fields": _VISIBILITY_FIELDS}),
+        (_("System"), {"fields": ("created_by", "created_at", "updated_at")}),
+    )
+
+
+@admin.register(ToolUse)
+class ToolUseAdmin(VisibleRecordAdmin):
+    list_display = ("tool", "organization", "since", "visibility", "is_hidden")
+    list_filter = ("visibility", "is_hidden", _OWNER_FILTER)
+    search_fields = ("tool__name", "organization__name", "notes")
+    list_select_related = ("tool", "organization")
+    filter_horizontal = ("restricted_to_sectors",)
+    fieldsets = (
+        (None, {"fields": ("tool", "organization", "since", "notes")}),
+        (_("Visibility"), {"fields": _VISIBILITY_FIELDS}),
+        (_("System"), {"fields": ("created_at", "updated_at")}),
+    )
+
+
+@admin.register(LicenseOffer)
+class LicenseOfferAdmin(RestrictedModelAdmin):
+    list_display = ("title", "tool", "organization", "terms", "status", "seats", "valid_until")
+    list_filter = ("status", "terms", _OWNER_FILTER)
+    search_fields = ("title", "slug", "tool__name", "organization__name")
+    list_select_related = ("tool", "organization")
+    prepopulated_fields = {"slug": ("title",)}
+    filter_horizontal = ("eligible_sectors", "eligible_countries")
+    readonly_fields = ("created_at", "updated_at")
+
+
+@admin.register(LicenseRequest)
+class LicenseRequestAdmin(RestrictedModelAdmin):
+    list_display = ("offer", "organization", "status", "created_at", "decided_at")
+    list_filter = ("status",)
+    search_fields = ("offer__title", "offer__tool__name", "organization__name", "message")
+    list_select_related = ("offer", "offer__tool", "organization")
+    readonly_fields = ("requested_by", "decided_by", "decided_at", "created_at", "updated_at")
+
+
+class VocabularyAdmin(ReadOnlyAdminMixin, RestrictedModelAdmin):
+    """Vocabularies are defined in registry/taxonomy.py and synced by migrations."""
+
+    list_display = ("code", "label", "display_label", "position")
+    search_fields = ("code", "label")
+    ordering = ("position", "code")
+
+    @admin.display(description=_("label in the current language"))
+    def display_label(self, term):
+        return term.display_label
+
+
+for _vocabulary in VOCABULARY_MODELS:
+    admin.site.register(_vocabulary, VocabularyAdmin)
