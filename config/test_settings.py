@@ -20,8 +20,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Tasks run in-process in tests unless a test starts a real worker on purpose.
-CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_ALWAYS_EAGER = env.bool("REGISTRY_CELERY_EAGER", default=True)  # noqa: F405
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
     DATABASES["default"]["OPTIONS"].pop("init_command", None)
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+# Embedding every record created by a test is slow; overlap tests switch it on where needed.
+REGISTRY_EMBEDDINGS = False

@@ -1,3 +1,4 @@
+from .embedding import NeedEmbedding, ToolEmbedding
 from .facets import FacetedRecord
 from .licensing import LicenseOffer, LicenseRequest
 from .need import Need
@@ -35,6 +36,7 @@ __all__ = [
     "LicenseOffer",
     "LicenseRequest",
     "Need",
+    "NeedEmbedding",
     "NeedGroupObjectPermission",
     "NeedUserObjectPermission",
     "Purpose",
@@ -45,6 +47,7 @@ __all__ = [
     "TargetUser",
     "Technology",
     "Tool",
+    "ToolEmbedding",
     "ToolGroupObjectPermission",
     "ToolUse",
     "ToolUseGroupObjectPermission",

@@ -19,6 +19,7 @@ from accounts import permissions
 from accounts.models import Organization
 from accounts.roles import Action
 from registry.models import FacetedRecord, Need, Tool, ToolUse
+from registry.overlap import schedule_embedding
 
 from .errors import PermissionDenied
 
@@ -97,6 +98,7 @@ def tool_create(*, actor, organization: Organization, **data: Any) -> Tool:
     tool = Tool(organization=organization)
     _save_faceted(tool, scalars, facets)
     _still_allowed(actor, tool)
+    schedule_embedding(tool)
     return tool
 
 
@@ -109,6 +111,7 @@ def tool_update(*, actor, tool: Tool, **data: Any) -> Tool:
         _require_create(actor, Tool, new_owner)
     _save_faceted(tool, scalars, facets)
     _still_allowed(actor, tool)
+    schedule_embedding(tool)
     return tool
 
 
@@ -142,6 +145,7 @@ def need_create(*, actor, organization: Organization, **data: Any) -> Need:
         need.created_by = actor
     _save_faceted(need, scalars, facets)
     _still_allowed(actor, need)
+    schedule_embedding(need)
     return need
 
 
@@ -151,6 +155,7 @@ def need_update(*, actor, need: Need, **data: Any) -> Need:
     scalars, facets = _split(Need, data)
     _save_faceted(need, scalars, facets)
     _still_allowed(actor, need)
+    schedule_embedding(need)
     return need
 
 

@@ -1,0 +1,309 @@
+"""Stored embeddings of tools and needs: writing them on save, reading them fast at query time.
+
+Writing: `schedule_embedding(record)` (called by the record services) queues the Celery task
+`registry.tasks.embed_record` once the transaction commits; the task calls
+`record_embedding_refresh`, which embeds the record's text unless the stored vector was made
+from the same text by the same model (`text_hash`).
+
+Reading: `VectorIndex` keeps every stored vector of one model in a process-level float32
+matrix, refreshed incrementally when the table's (row count, latest updated_at) changes. A
+query passes the ids that `restrict()` allowed; only those rows are compared, so a record the
+caller may not see is never scored. At 100,000 records the matrix is 150 MB and one query is
+a gather plus a matrix-vector product: a few tens of milliseconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from django.apps import apps
+from django.db import models, transaction
+from django.db.models import Count, Max
+
+from registry import embeddings
+from registry.models import Need, NeedEmbedding, Tool, ToolEmbedding
+
+logger = logging.getLogger(__name__)
+
+EMBEDDING_MODELS: dict[type[models.Model], type[models.Model]] = {
+    Tool: ToolEmbedding,
+    Need: NeedEmbedding,
+}
+
+# Facet labels appended to a record's text: they name what the record does in the words a
+# draft is likely to use ("hotline", "case management"), which descriptions may not.
+_TEXT_FACETS = ("functions", "target_users")
+
+
+def embedding_model_for(record_model: type[models.Model]) -> type[models.Model]:
+    try:
+        return EMBEDDING_MODELS[record_model]
+    except KeyError:
+        raise TypeError(f"{record_model._meta.label} has no embeddings") from None
+
+
+def _labels(record, facet: str) -> list[str]:
+    model = record._meta.get_field(facet).related_model
+    labels = dict(model.definitions())
+    return [str(labels.get(code, code)) for code in record.facet_codes(facet)]
+
+
+def embedding_text(record) -> str:
+    """The text a record is embedded from: its name or title, its summary and description,
+    and the labels of what it does and for whom."""
+    if isinstance(record, Tool):
+        parts = [f"{record.name}.", record.summary or "", record.description or ""]
+    elif isinstance(record, Need):
+        parts = [f"{record.title}.", record.description or ""]
+    else:
+        raise TypeError(f"{type(record).__name__} has no embeddings")
+    facet_parts = []
+    if record.pk:
+        for facet in _TEXT_FACETS:
+            labels = _labels(record, facet)
+            if labels:
+                facet_parts.append("; ".join(labels))
+    if facet_parts:
+        parts.append("(" + ". ".join(facet_parts) + ")")
+    return " ".join(p.strip() for p in parts if p and p.strip())
+
+
+# --- Writing ----------------------------------------------------------------------------------
+
+
+def record_embedding_refresh(*, model_label: str, pk: int, force: bool = False) -> bool:
+    """Embed one record if its text changed since the stored vector; True if it wrote one.
+
+    Missing records (deleted before the task ran) and unavailable embeddings are no-ops."""
+    record_model = apps.get_model(model_label)
+    record = record_model._default_manager.filter(pk=pk).first()
+    if record is None:
+        return False
+    return records_embed([record], force=force) == 1
+
+
+def records_embed(records: Sequence[models.Model], *, force: bool = False) -> int:
+    """Embed the records whose text changed (all of them with `force`), in one batch per
+    model; returns how many vectors were written."""
+    if not records or not embeddings.is_available():
+        return 0
+    written = 0
+    by_model: dict[type, list] = {}
+    for record in records:
+        by_model.setdefault(type(record), []).append(record)
+    for record_model, group in by_model.items():
+        store = embedding_model_for(record_model)
+        stored = dict(
+            store.objects.filter(record_id__in=[r.pk for r in group]).values_list(
+                "record_id", "text_hash"
+            )
+        )
+        texts, todo, hashes = [], [], []
+        for record in group:
+            text = embedding_text(record)
+            digest = embeddings.text_hash(text)
+            if not force and stored.get(record.pk) == digest:
+                continue
+            texts.append(text)
+            todo.append(record)
+            hashes.append(digest)
+        if not todo:
+            continue
+        vectors = embeddings.embed_passages(texts)
+        if vectors is None:
+            return written
+        for record, digest, vector in zip(todo, hashes, vectors, strict=True):
+            store.objects.update_or_create(
+                record_id=record.pk,
+                defaults={
+                    "vector": embeddings.vector_to_bytes(vector),
+                    "dimensions": int(vector.shape[0]),
+                    "model_name": embeddings.MODEL_NAME,
+                    "text_hash": digest,
+                },
+            )
+            written += 1
+    return written
+
+
+def schedule_embedding(record) -> None:
+    """Queue (re)embedding `record` once the current transaction commits.
+
+    The record services call this after every create or update of a tool or need. A failure
+    to queue or to embed is logged, never raised: the write itself has already succeeded and
+    the registry works without vectors."""
+    if record is None or record.pk is None or not embeddings.enabled():
+        return
+    label = record._meta.label
+    pk = record.pk
+
+    def dispatch() -> None:
+        from registry.tasks import embed_record
+
+        embed_record.delay(label, pk)
+
+    transaction.on_commit(dispatch, robust=True)
+
+
+def rebuild_embeddings(
+    record_model: type[models.Model],
+    *,
+    force: bool = False,
+    batch_size: int = 32,
+    progress=None,
+) -> int:
+    """Embed every record of `record_model` whose text changed; returns vectors written.
+
+    The system's own maintenance (manage.py rebuild_embeddings), so not restricted by user."""
+    queryset = record_model._default_manager.order_by("pk").prefetch_related(*_TEXT_FACETS)
+    written = 0
+    batch: list = []
+    for record in queryset.iterator(chunk_size=batch_size):
+        batch.append(record)
+        if len(batch) >= batch_size:
+            written += records_embed(batch, force=force)
+            if progress:
+                progress(len(batch))
+            batch = []
+    if batch:
+        written += records_embed(batch, force=force)
+        if progress:
+            progress(len(batch))
+    return written
+
+
+# --- Reading ----------------------------------------------------------------------------------
+
+
+_CHUNK = 4096
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    stamp: tuple
+    ids: np.ndarray  # sorted record ids
+    matrix: np.ndarray  # one float32 row per id
+    latest: object  # the latest updated_at among the rows
+
+
+class VectorIndex:
+    """Every stored vector of one record model, in memory, kept in step with the table."""
+
+    def __init__(self, store: type[models.Model]):
+        self.store = store
+        self._lock = threading.Lock()
+        self._snapshot = _Snapshot((), np.zeros(0, np.int64),
+                                   np.zeros((0, embeddings.DIMENSIONS), np.float32), None)
+
+    def _rows(self):
+        return self.store.objects.filter(
+            model_name=embeddings.MODEL_NAME, dimensions=embeddings.DIMENSIONS
+        )
+
+    def _stamp(self) -> tuple:
+        agg = self._rows().aggregate(n=Count("pk"), latest=Max("updated_at"))
+        return (agg["n"], agg["latest"])
+
+    def snapshot(self) -> _Snapshot:
+        """The current vectors; one cheap aggregate query when nothing changed."""
+        stamp = self._stamp()
+        current = self._snapshot
+        if current.stamp == stamp:
+            return current
+        with self._lock:
+            current = self._snapshot
+            if current.stamp != stamp:
+                self._snapshot = self._refreshed(current, stamp)
+            return self._snapshot
+
+    def _load(self, queryset) -> tuple[np.ndarray, np.ndarray]:
+        rows = list(queryset.order_by("record_id").values_list("record_id", "vector"))
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        return ids, embeddings.matrix_from_bytes([r[1] for r in rows])
+
+    def _refreshed(self, current: _Snapshot, stamp: tuple) -> _Snapshot:
+        count, latest = stamp
+        if not count:
+            return _Snapshot(stamp, np.zeros(0, np.int64),
+                             np.zeros((0, embeddings.DIMENSIONS), np.float32), None)
+        if current.latest is None or latest is None:
+            ids, matrix = self._load(self._rows())
+            return _Snapshot(stamp, ids, matrix, latest)
+        # Only rows written since the last refresh are read again ...
+        new_ids, new_matrix = self._load(self._rows().filter(updated_at__gte=current.latest))
+        ids, matrix = current.ids, current.matrix
+        if len(new_ids):
+            pos = np.searchsorted(ids, new_ids)
+            known = (pos < len(ids)) & (ids[np.minimum(pos, len(ids) - 1)] == new_ids) \
+                if len(ids) else np.zeros(len(new_ids), bool)
+            if known.any():
+                matrix = matrix.copy()
+                matrix[pos[known]] = new_matrix[known]
+            if (~known).any():
+                ids = np.concatenate([ids, new_ids[~known]])
+                matrix = np.concatenate([matrix, new_matrix[~known]])
+                order = np.argsort(ids, kind="stable")
+                ids, matrix = ids[order], matrix[order]
+        # ... and deleted rows are noticed by the count.
+        if len(ids) != count:
+            present = np.fromiter(
+                self._rows().order_by("record_id").values_list("record_id", flat=True),
+                dtype=np.int64,
+            )
+            keep = np.isin(ids, present)
+            ids, matrix = ids[keep], matrix[keep]
+            if len(ids) != count:  # written while we read: start again from scratch
+                ids, matrix = self._load(self._rows())
+        return _Snapshot(stamp, ids, matrix, latest)
+
+    def cosines(self, allowed_ids: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, cosine) for the allowed ids that have a vector; `allowed_ids` sorted."""
+        snap = self.snapshot()
+        if not len(snap.ids) or not len(allowed_ids):
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        if len(allowed_ids) == len(snap.ids) and np.array_equal(allowed_ids, snap.ids):
+            return snap.ids, snap.matrix @ query
+        pos = np.searchsorted(snap.ids, allowed_ids)
+        pos = np.minimum(pos, len(snap.ids) - 1)
+        pos = pos[snap.ids[pos] == allowed_ids]
+        # Gathered in cache-sized chunks: only allowed rows are ever multiplied.
+        scores = np.empty(len(pos), dtype=np.float32)
+        for start in range(0, len(pos), _CHUNK):
+            rows = pos[start : start + _CHUNK]
+            scores[start : start + _CHUNK] = snap.matrix[rows] @ query
+        return snap.ids[pos], scores
+
+    def clear(self) -> None:
+        with self._lock:
+            self._snapshot = _Snapshot((), np.zeros(0, np.int64),
+                                       np.zeros((0, embeddings.DIMENSIONS), np.float32), None)
+
+
+_INDEXES: dict[type, VectorIndex] = {}
+_INDEXES_LOCK = threading.Lock()
+
+
+def vector_index(record_model: type[models.Model]) -> VectorIndex:
+    with _INDEXES_LOCK:
+        if record_model not in _INDEXES:
+            _INDEXES[record_model] = VectorIndex(embedding_model_for(record_model))
+        return _INDEXES[record_model]
+
+
+def allowed_id_array(queryset: models.QuerySet) -> np.ndarray:
+    """The sorted primary keys of an already-restricted queryset, as an int64 array."""
+    return np.fromiter(
+        queryset.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=20000),
+        dtype=np.int64,
+    )
+
+
+def clear_vector_indexes(models_: Iterable[type] | None = None) -> None:
+    """Forget cached matrices (tests switch databases under a running process)."""
+    for record_model in list(models_ or _INDEXES):
+        if record_model in _INDEXES:
+            _INDEXES[record_model].clear()
