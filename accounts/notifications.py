@@ -1,40 +1,64 @@
-"""Emails about accounts and organizations. Built here, sent from Celery tasks."""
+"""Emails about accounts and organizations, queued in the notifications outbox.
+
+Each email has a deduplication key naming the event and the recipient, so running these
+functions again (a retried task) queues nothing more.
+"""
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
 
-from .models import Invitation, Membership, Organization
+from notifications.models import Kind
+from notifications.services import enqueue
+
+from .models import Invitation, Organization, User
 
 
 def send_verification_decision(organization_id: int) -> int:
-    """Tell every member of an organization the moderators' decision about it."""
+    """Tell every member of an organization the moderators' latest decision about it.
+    Returns how many emails were queued (or already were, for this decision)."""
     organization = Organization.objects.filter(pk=organization_id).first()
     if organization is None:
         return 0
-    recipients = list(
-        Membership.objects.filter(organization=organization)
-        .values_list("user__email", flat=True)
-        .order_by("user__email")
+    members = (
+        User.objects.filter(is_active=True, memberships__organization=organization)
+        .distinct()
+        .order_by("email")
     )
-    if not recipients:
-        return 0
     context = {"organization": organization}
     subject = render_to_string("emails/verification_subject.txt", context).strip()
     body = render_to_string("emails/verification_body.txt", context)
-    sent = 0
-    for email in recipients:
-        sent += send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
-    return sent
+    decided = (
+        organization.verification_decided_at.isoformat()
+        if organization.verification_decided_at
+        else "undecided"
+    )
+    queued = 0
+    for user in members:
+        message = enqueue(
+            kind=Kind.VERIFICATION_DECISION,
+            recipient=user,
+            subject=subject,
+            body=body,
+            dedupe_key=f"verification:{organization.pk}:{decided}:{user.pk}",
+        )
+        queued += message is not None
+    return queued
 
 
 def send_invitation(invitation_id: int, accept_url: str) -> int:
+    """Queue the invitation email (to an address, member or not). Returns 1 if queued."""
     invitation = Invitation.objects.select_related("organization").filter(pk=invitation_id).first()
     if invitation is None or not invitation.is_open:
         return 0
     context = {"invitation": invitation, "accept_url": accept_url}
     subject = render_to_string("emails/invitation_subject.txt", context).strip()
     body = render_to_string("emails/invitation_body.txt", context)
-    return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
+    message = enqueue(
+        kind=Kind.INVITATION,
+        recipient=invitation.email,
+        subject=subject,
+        body=body,
+        dedupe_key=f"invitation:{invitation.pk}",
+    )
+    return int(message is not None)

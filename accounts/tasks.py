@@ -1,29 +1,21 @@
-"""Background work for accounts: notification emails. Thin: fetch by id, call a service."""
+"""Background work for accounts: queueing notification emails in the outbox.
+
+Thin: fetch by id, call a function. These only write outbox rows (deduplicated per event and
+recipient); sending, with its retries, is notifications.tasks.deliver_outbox_message.
+"""
 
 from celery import shared_task
 
 
-@shared_task(
-    bind=True,
-    autoretry_for=(ConnectionError, TimeoutError, OSError),
-    retry_backoff=True,
-    max_retries=5,
-    acks_late=True,
-)
-def notify_verification_decision(self, organization_id: int) -> int:
+@shared_task(acks_late=True)
+def notify_verification_decision(organization_id: int) -> int:
     from .notifications import send_verification_decision
 
     return send_verification_decision(organization_id)
 
 
-@shared_task(
-    bind=True,
-    autoretry_for=(ConnectionError, TimeoutError, OSError),
-    retry_backoff=True,
-    max_retries=5,
-    acks_late=True,
-)
-def send_invitation_email(self, invitation_id: int, accept_url: str) -> int:
+@shared_task(acks_late=True)
+def send_invitation_email(invitation_id: int, accept_url: str) -> int:
     from .notifications import send_invitation
 
     return send_invitation(invitation_id, accept_url)

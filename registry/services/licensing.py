@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from accounts import permissions
 from accounts.models import Organization
 from accounts.roles import Action
-from registry import taxonomy
+from registry import notification_events, taxonomy
 from registry.models import LicenseOffer, LicenseRequest, Tool, ToolUse
 
 from .errors import PermissionDenied
@@ -70,6 +70,7 @@ def license_request_create(
     )
     request.full_clean()
     request.save()
+    notification_events.licence_request_created(request)
     return request
 
 
@@ -104,6 +105,7 @@ def license_request_approve(*, actor, request: LicenseRequest, note: str = "") -
         tool_id=offer.tool_id,
         defaults={"since": timezone.localdate(), "notes": _("Licensed through the registry.")},
     )
+    notification_events.licence_request_decided(request)
     return request
 
 
@@ -115,6 +117,7 @@ def license_request_decline(*, actor, request: LicenseRequest, note: str = "") -
     request.decided_at = timezone.now()
     request.decision_note = note
     request.save()
+    notification_events.licence_request_decided(request)
     return request
 
 

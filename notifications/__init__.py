@@ -1,0 +1,1 @@
+"""Email notifications: a transactional outbox, per-kind preferences and unsubscribe links."""
