@@ -85,11 +85,18 @@ class Need(FacetedRecord, VisibleRecord):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    last_confirmed_at = models.DateTimeField(
+        _("last confirmed at"),
+        null=True,
+        blank=True,
+        help_text=_("When the organization last confirmed the need is still current."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at", "id"]
+        indexes = [models.Index(fields=["-created_at", "id"], name="need_created_id")]
         verbose_name = _("need")
         verbose_name_plural = _("needs")
 

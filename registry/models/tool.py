@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext
@@ -89,7 +88,6 @@ class Tool(FacetedRecord, VisibleRecord):
     summary = models.CharField(
         _("summary"),
         max_length=SUMMARY_MAX_LENGTH,
-        validators=[MaxLengthValidator(SUMMARY_MAX_LENGTH)],
         help_text=_("One sentence, at most 160 characters."),
     )
     description = models.TextField(_("description"), blank=True)
@@ -129,11 +127,21 @@ class Tool(FacetedRecord, VisibleRecord):
     website = models.URLField(_("website"), blank=True)
     source_url = models.URLField(_("source code URL"), blank=True)
     last_reviewed_at = models.DateTimeField(_("last reviewed at"), null=True, blank=True)
+    successor = models.ForeignKey(
+        "self",
+        verbose_name=_("successor tool"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="predecessors",
+        help_text=_("For a discontinued tool: the tool that replaces it."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["name", "id"]
+        indexes = [models.Index(fields=["name", "id"], name="tool_name_id")]
         verbose_name = _("tool")
         verbose_name_plural = _("tools")
         constraints = [
