@@ -286,3 +286,6 @@ class JoinRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} asks to join {self.organization}"
+
+
+from .models_tokens import ApiToken  # noqa: E402,F401

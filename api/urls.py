@@ -1,18 +1,36 @@
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+"""/api/v1/ (the versioned API), /api/schema/ (OpenAPI 3) and /api/docs/ (Swagger UI)."""
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from . import viewsets
+from .overlap import OverlapView
+from .search import SearchView
+from .views import ApiDocsView, api_not_found
 
-router = DefaultRouter()
+router = DefaultRouter(use_regex_path=True)
+router.include_format_suffixes = False
 router.register("tools", viewsets.ToolViewSet, basename="tool")
 router.register("needs", viewsets.NeedViewSet, basename="need")
+router.register("tool-uses", viewsets.ToolUseViewSet, basename="tool-use")
+router.register("license-offers", viewsets.LicenseOfferViewSet, basename="license-offer")
+router.register("license-requests", viewsets.LicenseRequestViewSet, basename="license-request")
 router.register("organizations", viewsets.OrganizationViewSet, basename="organization")
+router.register("memberships", viewsets.MembershipViewSet, basename="membership")
+router.register("invitations", viewsets.InvitationViewSet, basename="invitation")
+router.register("join-requests", viewsets.JoinRequestViewSet, basename="join-request")
+router.register("tokens", viewsets.ApiTokenViewSet, basename="token")
+router.register("taxonomy", viewsets.TaxonomyViewSet, basename="taxonomy")
 
 app_name = "api"
 
 urlpatterns = [
+    path("v1/search/", SearchView.as_view(), name="search"),
+    path("v1/overlap/", OverlapView.as_view(), name="overlap"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", ApiDocsView.as_view(), name="docs"),
+    # Keep last: routes added above this line (search, overlap) are matched first.
+    re_path(r"^.*$", api_not_found, name="not-found"),
 ]

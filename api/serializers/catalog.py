@@ -1,22 +1,15 @@
-"""Read serializers for the catalogue. Facets are lists of codes."""
+"""Read serializers for the catalogue. Facets are lists of codes; `url` is the record's page."""
 
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts import permissions
 from accounts.models import Organization
-from registry.models import Need, Tool
+from registry.models import LicenseOffer, LicenseRequest, Need, Tool, ToolUse
 
-
-class CodeListField(serializers.SlugRelatedField):
-    """A many-to-many facet shown as a list of vocabulary codes."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("slug_field", "code")
-        kwargs.setdefault("many", False)
-        super().__init__(**kwargs)
-
-
-def facet_field(**kwargs):
-    return serializers.SlugRelatedField(slug_field="code", many=True, read_only=True, **kwargs)
+from .common import facet_field, page_url
 
 
 class OrganizationSummarySerializer(serializers.ModelSerializer):
@@ -27,12 +20,41 @@ class OrganizationSummarySerializer(serializers.ModelSerializer):
         fields = ["slug", "name", "sector", "country", "verification_status", "url"]
 
     def get_url(self, obj) -> str:
-        return self.context["request"].build_absolute_uri(obj.get_absolute_url())
+        return page_url(self.context["request"], obj)
 
 
 class OrganizationSerializer(OrganizationSummarySerializer):
+    verification_reason = serializers.SerializerMethodField(
+        help_text="The reason given with the last vetting decision; only for the "
+        "organization's members and moderators (null for others)."
+    )
+
     class Meta(OrganizationSummarySerializer.Meta):
-        fields = OrganizationSummarySerializer.Meta.fields + ["website", "description"]
+        fields = OrganizationSummarySerializer.Meta.fields + [
+            "website",
+            "description",
+            "verification_reason",
+            "created_at",
+            "updated_at",
+        ]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_verification_reason(self, obj) -> str | None:
+        user = self.context["request"].user
+        if permissions.belongs_to(user, obj.pk) or permissions.is_moderator(user):
+            return obj.verification_reason
+        return None
+
+
+class ToolSummarySerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Tool
+        fields = ["slug", "name", "url"]
+
+    def get_url(self, obj) -> str:
+        return page_url(self.context["request"], obj)
 
 
 class ToolSerializer(serializers.ModelSerializer):
@@ -79,7 +101,7 @@ class ToolSerializer(serializers.ModelSerializer):
         ]
 
     def get_url(self, obj) -> str:
-        return self.context["request"].build_absolute_uri(obj.get_absolute_url())
+        return page_url(self.context["request"], obj)
 
 
 class NeedSerializer(serializers.ModelSerializer):
@@ -120,4 +142,81 @@ class NeedSerializer(serializers.ModelSerializer):
         ]
 
     def get_url(self, obj) -> str:
-        return self.context["request"].build_absolute_uri(obj.get_absolute_url())
+        return page_url(self.context["request"], obj)
+
+
+class ToolUseSerializer(serializers.ModelSerializer):
+    tool = ToolSummarySerializer(read_only=True)
+    organization = OrganizationSummarySerializer(read_only=True)
+    restricted_to_sectors = facet_field()
+
+    class Meta:
+        model = ToolUse
+        fields = [
+            "id",
+            "tool",
+            "organization",
+            "since",
+            "notes",
+            "visibility",
+            "restricted_to_sectors",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class LicenseOfferSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text="The page of the tool the offer is for.")
+    tool = ToolSummarySerializer(read_only=True)
+    organization = OrganizationSummarySerializer(read_only=True)
+    eligible_sectors = facet_field()
+    eligible_countries = facet_field()
+
+    class Meta:
+        model = LicenseOffer
+        fields = [
+            "slug",
+            "url",
+            "title",
+            "tool",
+            "organization",
+            "terms",
+            "conditions",
+            "eligible_sectors",
+            "eligible_countries",
+            "seats",
+            "valid_until",
+            "status",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_url(self, obj) -> str:
+        return page_url(self.context["request"], obj.tool)
+
+
+class LicenseOfferSummarySerializer(serializers.ModelSerializer):
+    tool = ToolSummarySerializer(read_only=True)
+
+    class Meta:
+        model = LicenseOffer
+        fields = ["slug", "title", "tool", "terms", "status"]
+
+
+class LicenseRequestSerializer(serializers.ModelSerializer):
+    offer = LicenseOfferSummarySerializer(read_only=True)
+    organization = OrganizationSummarySerializer(read_only=True)
+
+    class Meta:
+        model = LicenseRequest
+        fields = [
+            "id",
+            "offer",
+            "organization",
+            "message",
+            "status",
+            "decided_at",
+            "decision_note",
+            "created_at",
+            "updated_at",
+        ]

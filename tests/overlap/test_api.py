@@ -122,6 +122,7 @@ def test_malformed_json_is_400_not_500():
 def test_throttled_after_the_scope_rate(settings):
     from django.core.cache import cache
 
+    settings.API_THROTTLE_ENABLED = True
     cache.clear()
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
