@@ -203,6 +203,12 @@ def _readable_q(model, context: AccessContext) -> Q:
         if context.is_moderator:
             return Q()
         return Q(organization_id__in=context.active_org_ids)
+    if label in ("accounts.invitation", "accounts.joinrequest"):
+        # Owners manage them; a person sees their own join requests.
+        q = Q(organization_id__in=context.orgs_allowing(Action.MANAGE_MEMBERS))
+        if label == "accounts.joinrequest" and context.user_id:
+            q |= Q(user_id=context.user_id)
+        return q
     if label == "accounts.accesslogentry":
         return Q() if context.is_moderator else Q(pk__in=[])
     if label == "accounts.user":
@@ -252,7 +258,7 @@ def _writable_q(model, context: AccessContext, action: Action) -> Q:
         if context.is_moderator and action == Action.CHANGE:
             q = Q()
         return q
-    if label == "accounts.membership":
+    if label in ("accounts.membership", "accounts.invitation", "accounts.joinrequest"):
         return Q(organization_id__in=context.orgs_allowing(Action.MANAGE_MEMBERS))
     return Q(pk__in=[])
 

@@ -7,12 +7,8 @@ parameters are documented with their codes, and every model the API lists has a 
 
 from __future__ import annotations
 
-from datetime import UTC
-
 import django_filters
-from django import forms
 from django.utils.translation import gettext_lazy as _
-from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import extend_schema_field
 
 from accounts.models import (
@@ -24,26 +20,14 @@ from accounts.models import (
     VerificationStatus,
 )
 from registry import selectors, taxonomy
-from registry.filtersets import COMMON_FACETS, FacetFilter, NeedFilterSet, ToolFilterSet
+from registry.filtersets import (
+    COMMON_FACETS,
+    FacetFilter,
+    NeedFilterSet,
+    SafeIsoDateTimeFilter,
+    ToolFilterSet,
+)
 from registry.models import LicenseOffer, LicenseRequest, Safeguard, Sector, ToolUse
-
-
-class _SafeIsoDateTimeField(IsoDateTimeField):
-    """An ISO 8601 instant that must also be expressible in UTC (the database's zone)."""
-
-    def to_python(self, value):
-        result = super().to_python(value)
-        if result is not None:
-            try:
-                # In UTC, so no database sees an offset it cannot hold (PostgreSQL: ±15:59).
-                result = result.astimezone(UTC)
-            except (OverflowError, ValueError) as exc:
-                raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from exc
-        return result
-
-
-class SafeIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
-    field_class = _SafeIsoDateTimeField
 
 
 def _updated_since():

@@ -119,7 +119,7 @@ class SearchView(APIView):
                 if kind == "tool"
                 else (NeedFilterSet, NEED_FACETS, selectors.need_list(user))
             )
-            filterset = filterset_class(params, queryset=base)
+            filterset = filterset_class(params, queryset=base, request=request)
             if not filterset.is_valid():
                 raise exceptions.ValidationError(filterset.errors)
             queryset = filterset.qs

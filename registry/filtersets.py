@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeField
 
-from accounts.models import Organization
 from registry import taxonomy
 from registry.models import (
     FocusArea,
@@ -21,6 +24,32 @@ from registry.models import (
     Tool,
     TraffickingType,
 )
+
+
+class _SafeIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 instant that must also be expressible in UTC (the database's zone)."""
+
+    def to_python(self, value):
+        result = super().to_python(value)
+        if result is not None:
+            try:
+                # In UTC, so no database sees an offset it cannot hold (PostgreSQL: ±15:59).
+                result = result.astimezone(UTC)
+            except (OverflowError, ValueError) as exc:
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from exc
+        return result
+
+
+class SafeIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = _SafeIsoDateTimeField
+
+
+def visible_organizations(request):
+    """Organization choices a filter accepts: only those the reader may see, so a hidden
+    organization's slug is refused exactly like one that does not exist."""
+    from registry import selectors
+
+    return selectors.organizations_visible_to(getattr(request, "user", None))
 
 
 def full_text(queryset, text: str):
@@ -81,7 +110,7 @@ class ToolFilterSet(django_filters.FilterSet):
     locals().update(_facets(COMMON_FACETS + [("safeguards", Safeguard)]))
     organization = django_filters.ModelChoiceFilter(
         field_name="organization",
-        queryset=Organization.objects.all(),
+        queryset=visible_organizations,
         to_field_name="slug",
         label=_("Organization"),
     )
@@ -94,7 +123,7 @@ class ToolFilterSet(django_filters.FilterSet):
     maturity = django_filters.MultipleChoiceFilter(choices=taxonomy.Maturity.choices)
     availability = django_filters.MultipleChoiceFilter(choices=taxonomy.Availability.choices)
     visibility = django_filters.MultipleChoiceFilter(choices=taxonomy.Visibility.choices)
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = SafeIsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", label=_("Updated since")
     )
     q = django_filters.CharFilter(method="filter_text", label=_("Text"))
@@ -111,7 +140,7 @@ class NeedFilterSet(django_filters.FilterSet):
     locals().update(_facets(COMMON_FACETS))
     organization = django_filters.ModelChoiceFilter(
         field_name="organization",
-        queryset=Organization.objects.all(),
+        queryset=visible_organizations,
         to_field_name="slug",
         label=_("Organization"),
     )
@@ -121,7 +150,7 @@ class NeedFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=taxonomy.NeedStatus.choices)
     urgency = django_filters.MultipleChoiceFilter(choices=taxonomy.Urgency.choices)
     visibility = django_filters.MultipleChoiceFilter(choices=taxonomy.Visibility.choices)
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = SafeIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     q = django_filters.CharFilter(method="filter_text", label=_("Text"))
 
     class Meta:

@@ -16,7 +16,7 @@ from registry import notification_events, taxonomy
 from registry.models import LicenseOffer, LicenseRequest, Tool, ToolUse
 
 from .errors import PermissionDenied
-from .records import _require, _require_create, _split
+from .records import _require, _require_create, _split, unique_slug
 
 RequestStatus = taxonomy.LicenseRequestStatus
 
@@ -26,6 +26,8 @@ def license_offer_create(*, actor, tool: Tool, **data: Any) -> LicenseOffer:
     _require_create(actor, LicenseOffer, tool.organization)
     scalars, facets = _split(LicenseOffer, data)
     scalars.pop("organization", None)
+    if not scalars.get("slug"):
+        scalars["slug"] = unique_slug(LicenseOffer, f"{tool.slug} {scalars.get('title', '')}")
     offer = LicenseOffer(tool=tool, organization=tool.organization, **scalars)
     cleaned = offer.full_clean_with_facets(facets)
     offer.save()

@@ -97,3 +97,26 @@ def test_last_owner_cannot_leave_or_step_down():
     second = MembershipFactory(organization=membership.organization, role="owner")
     membership_remove(actor=membership.user, membership=membership)
     assert second.organization.memberships.count() == 1
+
+
+def test_invitations_and_join_requests_are_read_by_owners_and_the_asker_only():
+    from accounts.models import Invitation, JoinRequest
+    from accounts.services import invitation_create, join_request_create
+
+    owner = MembershipFactory(role="owner").user
+    org = owner.memberships.get().organization
+    editor = MembershipFactory(organization=org, role="editor").user
+    asker = UserFactory()
+    invitation_create(actor=owner, organization=org, email="guest@example.org")
+    join_request_create(actor=asker, organization=org)
+    assert permissions.restrict(Invitation.objects.all(), owner).count() == 1
+    assert permissions.restrict(Invitation.objects.all(), editor).count() == 0
+    assert permissions.restrict(JoinRequest.objects.all(), owner).count() == 1
+    assert permissions.restrict(JoinRequest.objects.all(), asker).count() == 1
+    assert permissions.restrict(JoinRequest.objects.all(), UserFactory()).count() == 0
+
+
+def test_licence_offer_without_a_key_gets_one_from_its_tool_and_title():
+    tool = ToolFactory(slug="case-desk")
+    offer = services.license_offer_create(actor=None, tool=tool, title="Free seats", terms="free")
+    assert offer.slug == "case-desk-free-seats"
