@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from registry.history import record_change, snapshot
+
 from . import permissions
 from .models import (
     AccessLogEntry,
@@ -48,6 +50,7 @@ def organization_create(*, actor: User | None, **data: Any) -> Organization:
     organization = Organization(**data)
     organization.full_clean()
     organization.save()
+    record_change(actor=actor, record=organization, action="created")
     if actor is not None:
         Membership.objects.create(user=actor, organization=organization, role=Role.OWNER)
         permissions.forget_access_context(actor)
@@ -60,10 +63,12 @@ def organization_update(*, actor: User | None, organization: Organization, **dat
         raise PermissionDenied(_("You may not change this organization."))
     for forbidden in ("verification_status", "verification_decided_by", "group"):
         data.pop(forbidden, None)
+    before = snapshot(organization)
     for name, value in data.items():
         setattr(organization, name, value)
     organization.full_clean()
     organization.save()
+    record_change(actor=actor, record=organization, action="updated", before=before)
     return organization
 
 
@@ -93,11 +98,13 @@ def organization_decide(
         raise ValidationError({"status": _("Unknown status.")})
     if status != VerificationStatus.VERIFIED and not reason.strip() and actor is not None:
         raise ValidationError({"reason": _("Give a reason for this decision.")})
+    before = snapshot(organization)
     organization.verification_status = status
     organization.verification_reason = reason.strip()
     organization.verification_decided_by = actor
     organization.verification_decided_at = timezone.now()
     organization.save()
+    record_change(actor=actor, record=organization, action="updated", before=before)
     from .tasks import notify_verification_decision
 
     transaction.on_commit(lambda: notify_verification_decision.delay(organization.pk))

@@ -1,5 +1,6 @@
 from .embedding import NeedEmbedding, ToolEmbedding
 from .facets import FacetedRecord
+from .history import ChangeRecord
 from .licensing import LicenseOffer, LicenseRequest
 from .need import Need
 from .permissions import (
@@ -29,6 +30,7 @@ from .vocabulary import (
 )
 
 __all__ = [
+    "ChangeRecord",
     "FacetedRecord",
     "FocusArea",
     "Function",

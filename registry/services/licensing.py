@@ -13,6 +13,7 @@ from accounts import permissions
 from accounts.models import Organization
 from accounts.roles import Action
 from registry import notification_events, taxonomy
+from registry.history import record_change, snapshot
 from registry.models import LicenseOffer, LicenseRequest, Tool, ToolUse
 
 from .errors import PermissionDenied
@@ -32,6 +33,7 @@ def license_offer_create(*, actor, tool: Tool, **data: Any) -> LicenseOffer:
     cleaned = offer.full_clean_with_facets(facets)
     offer.save()
     offer.set_facets(cleaned)
+    record_change(actor=actor, record=offer, action="created")
     return offer
 
 
@@ -41,11 +43,13 @@ def license_offer_update(*, actor, offer: LicenseOffer, **data: Any) -> LicenseO
     scalars, facets = _split(LicenseOffer, data)
     for key in ("tool", "organization"):
         scalars.pop(key, None)
+    before = snapshot(offer)
     for name, value in scalars.items():
         setattr(offer, name, value)
     cleaned = offer.full_clean_with_facets(facets)
     offer.save()
     offer.set_facets(cleaned)
+    record_change(actor=actor, record=offer, action="updated", before=before)
     return offer
 
 
@@ -72,6 +76,7 @@ def license_request_create(
     )
     request.full_clean()
     request.save()
+    record_change(actor=actor, record=request, action="created")
     notification_events.licence_request_created(request)
     return request
 
@@ -102,6 +107,7 @@ def license_request_approve(*, actor, request: LicenseRequest, note: str = "") -
     request.decided_at = timezone.now()
     request.decision_note = note
     request.save()
+    record_change(actor=actor, record=request, action="updated", before={"status": "pending"})
     ToolUse.objects.get_or_create(
         organization_id=request.organization_id,
         tool_id=offer.tool_id,
@@ -119,6 +125,7 @@ def license_request_decline(*, actor, request: LicenseRequest, note: str = "") -
     request.decided_at = timezone.now()
     request.decision_note = note
     request.save()
+    record_change(actor=actor, record=request, action="updated", before={"status": "pending"})
     notification_events.licence_request_decided(request)
     return request
 
@@ -128,4 +135,5 @@ def license_request_withdraw(*, actor, request: LicenseRequest) -> LicenseReques
     request = _decide(actor, request, Action.REQUEST_LICENSE)
     request.status = RequestStatus.WITHDRAWN
     request.save()
+    record_change(actor=actor, record=request, action="updated", before={"status": "pending"})
     return request

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from accounts import permissions
 from accounts.models import Organization
 from accounts.roles import Action
+from registry.history import record_change, snapshot
 from registry.models import FacetedRecord, Need, Tool, ToolUse
 from registry.overlap import schedule_embedding
 
@@ -98,6 +99,7 @@ def tool_create(*, actor, organization: Organization, **data: Any) -> Tool:
     tool = Tool(organization=organization)
     _save_faceted(tool, scalars, facets)
     _still_allowed(actor, tool)
+    record_change(actor=actor, record=tool, action="created")
     schedule_embedding(tool)
     return tool
 
@@ -109,8 +111,10 @@ def tool_update(*, actor, tool: Tool, **data: Any) -> Tool:
     if "organization" in scalars and actor is not None:
         new_owner = scalars["organization"]
         _require_create(actor, Tool, new_owner)
+    before = snapshot(tool)
     _save_faceted(tool, scalars, facets)
     _still_allowed(actor, tool)
+    record_change(actor=actor, record=tool, action="updated", before=before)
     schedule_embedding(tool)
     return tool
 
@@ -118,6 +122,7 @@ def tool_update(*, actor, tool: Tool, **data: Any) -> Tool:
 @transaction.atomic
 def tool_delete(*, actor, tool: Tool) -> None:
     _require(actor, Action.DELETE, tool)
+    record_change(actor=actor, record=tool, action="deleted", before=snapshot(tool))
     tool.delete()
 
 
@@ -145,6 +150,7 @@ def need_create(*, actor, organization: Organization, **data: Any) -> Need:
         need.created_by = actor
     _save_faceted(need, scalars, facets)
     _still_allowed(actor, need)
+    record_change(actor=actor, record=need, action="created")
     schedule_embedding(need)
     return need
 
@@ -153,8 +159,10 @@ def need_create(*, actor, organization: Organization, **data: Any) -> Need:
 def need_update(*, actor, need: Need, **data: Any) -> Need:
     _require(actor, Action.CHANGE, need)
     scalars, facets = _split(Need, data)
+    before = snapshot(need)
     _save_faceted(need, scalars, facets)
     _still_allowed(actor, need)
+    record_change(actor=actor, record=need, action="updated", before=before)
     schedule_embedding(need)
     return need
 
@@ -162,6 +170,7 @@ def need_update(*, actor, need: Need, **data: Any) -> Need:
 @transaction.atomic
 def need_delete(*, actor, need: Need) -> None:
     _require(actor, Action.DELETE, need)
+    record_change(actor=actor, record=need, action="deleted", before=snapshot(need))
     need.delete()
 
 

@@ -1,0 +1,108 @@
+"""Writing and reading the change log, and restoring an earlier version of a record."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+from django.utils.translation import gettext as _
+
+from accounts import permissions
+from accounts.roles import Action
+from registry.models.history import ChangeRecord
+
+# Fields that say nothing about the record's content.
+_SKIPPED = {"id", "created_at", "updated_at", "group", "search_vector"}
+
+
+def snapshot(record: models.Model) -> dict[str, Any]:
+    """The record as plain JSON values: concrete fields by attname, facets as sorted codes."""
+    data: dict[str, Any] = {}
+    for field in record._meta.concrete_fields:
+        if field.name in _SKIPPED:
+            continue
+        data[field.attname] = field.value_from_object(record)
+    for field in getattr(record, "FACETS", {}):
+        data[field] = sorted(getattr(record, field).values_list("pk", flat=True))
+    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+
+
+def _diff(before: dict, after: dict) -> dict[str, list]:
+    keys = sorted(set(before) | set(after))
+    return {k: [before.get(k), after.get(k)] for k in keys if before.get(k) != after.get(k)}
+
+
+def record_change(
+    *, actor, record: models.Model, action: str, before: dict | None = None
+) -> ChangeRecord:
+    """Log one write. Call inside the service's transaction, after the write."""
+    after = {} if action == ChangeRecord.Action.DELETED else snapshot(record)
+    changes = _diff(before or {}, after) if action != ChangeRecord.Action.DELETED else {}
+    return ChangeRecord.objects.create(
+        record_type=record._meta.label_lower,
+        record_id=record.pk,
+        record_label=str(record)[:200],
+        action=action,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        changes=changes,
+        snapshot=after or (before or {}),
+    )
+
+
+def history_for(user, record: models.Model):
+    """The record's change log, for those who may edit it (an empty list for others)."""
+    if not permissions.can(user, Action.CHANGE, record):
+        return ChangeRecord.objects.none()
+    return ChangeRecord.objects.filter(
+        record_type=record._meta.label_lower, record_id=record.pk
+    ).select_related("actor")
+
+
+@transaction.atomic
+def record_restore(*, actor, record: models.Model, change: ChangeRecord):
+    """A moderator puts a record back as it was after `change` (validated like any edit)."""
+    from registry import services
+
+    if actor is not None and not permissions.is_moderator(actor):
+        raise PermissionDenied(_("Only moderators restore earlier versions."))
+    if (change.record_type, change.record_id) != (record._meta.label_lower, record.pk):
+        raise ValidationError({"change": _("That version belongs to another record.")})
+    model = type(record)
+    data: dict[str, Any] = {}
+    for field in model._meta.concrete_fields:
+        if (
+            not field.editable
+            or field.primary_key
+            or field.name in _SKIPPED
+            or field.name in ("organization", "is_hidden", "hidden_reason", "slug")
+            or field.attname not in change.snapshot
+        ):
+            continue
+        value = change.snapshot[field.attname]
+        if field.is_relation:
+            related = field.related_model
+            data[field.name] = related.objects.filter(pk=value).first() if value else None
+        else:
+            data[field.name] = field.to_python(value)
+    for facet in getattr(record, "FACETS", {}):
+        if facet in change.snapshot:
+            data[facet] = change.snapshot[facet]
+    updaters = {
+        "registry.tool": lambda: services.tool_update(actor=actor, tool=record, **data),
+        "registry.need": lambda: services.need_update(actor=actor, need=record, **data),
+    }
+    if change.record_type not in updaters:
+        raise ValidationError({"change": _("This kind of record cannot be restored.")})
+    restored = updaters[change.record_type]()
+    # The update logged itself; mark the entry as a restore of that version.
+    latest = ChangeRecord.objects.filter(
+        record_type=change.record_type, record_id=record.pk
+    ).first()
+    if latest is not None:
+        latest.action = ChangeRecord.Action.RESTORED
+        latest.changes = {**latest.changes, "_restored_from": [None, change.pk]}
+        latest.save(update_fields=["action", "changes"])
+    return restored
