@@ -41,6 +41,14 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Production settings pass Django's deployment checks, and the compose file follows the
+# Compose specification (its JSON schema ships inside check-jsonschema: no network needed).
+prod-check: install
+	env -u DATABASE_URL DEBUG=0 SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+		ALLOWED_HOSTS=registry.example.org SECURE_SSL_REDIRECT=1 \
+		$(BIN)/python manage.py check --deploy --fail-level WARNING
+	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
+
 check: install .env
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
