@@ -29,3 +29,6 @@ LOGGING = {"version": 1, "disable_existing_loggers": False}
 REGISTRY_EMBEDDINGS = False
 # Crawling tests make many requests from one address; throttling has its own tests.
 API_THROTTLE_ENABLED = False
+# The permission matrices describe roles, not sign-in strength; the two-factor requirement
+# for moderators, administrators and law-enforcement/government members has its own tests.
+REGISTRY_REQUIRE_2FA = False

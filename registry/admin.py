@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import ReadOnlyAdminMixin, RestrictedModelAdmin
 from registry.models import (
     VOCABULARY_MODELS,
+    ChangeRecord,
     LicenseOffer,
     LicenseRequest,
     Need,
@@ -168,3 +169,37 @@ class VocabularyAdmin(ReadOnlyAdminMixin, RestrictedModelAdmin):
 
 for _vocabulary in VOCABULARY_MODELS:
     admin.site.register(_vocabulary, VocabularyAdmin)
+
+
+@admin.register(ChangeRecord)
+class ChangeRecordAdmin(ReadOnlyAdminMixin, RestrictedModelAdmin):
+    """The change log, read-only; a moderator restores a tool or need to a logged version."""
+
+    list_display = ["at", "record_type", "record_label", "action", "actor"]
+    list_filter = ["record_type", "action"]
+    search_fields = ["record_label", "actor__email"]
+    date_hierarchy = "at"
+    actions = ["restore_version"]
+
+    @admin.action(description=_("Restore the record to this version"))
+    def restore_version(self, request, queryset):
+        from django.apps import apps
+        from django.contrib import messages
+        from django.core.exceptions import PermissionDenied, ValidationError
+
+        from registry.history import record_restore
+
+        for change in queryset:
+            model = apps.get_model(change.record_type)
+            record = model.objects.filter(pk=change.record_id).first()
+            if record is None:
+                self.message_user(
+                    request, _("%s no longer exists.") % change.record_label, messages.WARNING
+                )
+                continue
+            try:
+                record_restore(actor=request.user, record=record, change=change)
+            except (PermissionDenied, ValidationError) as exc:
+                self.message_user(request, f"{change.record_label}: {exc}", messages.ERROR)
+            else:
+                self.message_user(request, _("Restored %s.") % change.record_label)

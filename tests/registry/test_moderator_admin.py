@@ -1,0 +1,45 @@
+"""A staff moderator can work in the admin with the group's own permissions, and the change
+log there lists and restores versions."""
+
+from registry import services
+from registry.models import ChangeRecord
+from tests.factories import MembershipFactory, ToolFactory, UserFactory
+
+
+def test_moderator_group_opens_the_admin_lists_without_private_records(client):
+    moderator = UserFactory(groups=["moderator"])
+    moderator.is_staff = True
+    moderator.save()
+    ToolFactory(name="Public Thing")
+    ToolFactory(name="Private Thing", visibility="private")
+    client.force_login(moderator)
+    response = client.get("/admin/registry/tool/")
+    assert response.status_code == 200
+    assert b"Public Thing" in response.content
+    assert b"Private Thing" not in response.content
+    assert client.get("/admin/registry/changerecord/").status_code == 200
+    assert client.get("/admin/accounts/organization/").status_code == 200
+
+
+def test_moderator_restores_a_version_from_the_admin(client):
+    editor = MembershipFactory(role="editor").user
+    org = editor.memberships.get().organization
+    tool = services.tool_create(
+        actor=editor, organization=org, name="Bridge", summary="Good summary.",
+        availability="free", maturity="pilot", visibility="public",
+        purposes=["coordinate"], functions=["information_sharing"],
+    )
+    good = ChangeRecord.objects.get(record_id=tool.pk, action="created")
+    services.tool_update(actor=editor, tool=tool, summary="Spam spam spam.")
+    moderator = UserFactory(groups=["moderator"])
+    moderator.is_staff = True
+    moderator.save()
+    client.force_login(moderator)
+    response = client.post(
+        "/admin/registry/changerecord/",
+        {"action": "restore_version", "index": 0, "_selected_action": [good.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    tool.refresh_from_db()
+    assert tool.summary == "Good summary."
