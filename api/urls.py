@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from . import viewsets
+from .export import ExportView
 from .overlap import OverlapView
 from .search import SearchView
 from .views import ApiDocsView, api_not_found
@@ -28,6 +29,7 @@ app_name = "api"
 urlpatterns = [
     path("v1/search/", SearchView.as_view(), name="search"),
     path("v1/overlap/", OverlapView.as_view(), name="overlap"),
+    path("v1/export/", ExportView.as_view(), name="export"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", ApiDocsView.as_view(), name="docs"),

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from django.contrib.sitemaps.views import sitemap
 
+from registry.export_views import catalog_export
 from registry.feeds import LatestNeedsFeed, LatestToolsFeed
 from registry.sitemaps import SITEMAPS
 
@@ -14,6 +15,7 @@ urlpatterns = [
     path("feeds/tools/", LatestToolsFeed(), name="feed-tools"),
     path("feeds/needs/", LatestNeedsFeed(), name="feed-needs"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("export/catalog.<str:fmt>", catalog_export, name="catalog-export"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("api/", include("api.urls")),

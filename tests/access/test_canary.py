@@ -146,6 +146,9 @@ def test_no_route_leaks_a_hidden_record(canary_world, role):
             paths.append(f"{base}?{name}={code}")
             paths.append(f"{base}?{name}={code}&page_size=2")
     paths += ["/this-page-does-not-exist/", "/api/v1/does-not-exist/"]
+    paths += ["/export/catalog.json", "/export/catalog.csv", "/api/v1/export/?format=json",
+              "/api/v1/export/?format=csv", "/feeds/tools/", "/feeds/needs/", "/sitemap.xml",
+              "/api/v1/taxonomy/", "/api/schema/"]
     paths = sorted(set(paths) | set(list_paths))
     overlap_texts = [
         f"{getattr(r, 'name', None) or r.title} {getattr(r, 'summary', '')}" for r in hidden
@@ -177,5 +180,12 @@ def test_no_route_leaks_a_hidden_record(canary_world, role):
         without_hidden = _crawl(client, paths, overlap_texts)
         transaction.set_rollback(True)
 
-    differences = [r for r in with_hidden if with_hidden[r] != without_hidden[r]]
+    # The access log (and a person's own data export, which lists it) grows with the crawl
+    # itself, so those two change between crawls whatever is hidden; they still pass the
+    # marker check above.
+    stateful = ("access-log", "/me/export")
+    differences = [
+        r for r in with_hidden
+        if with_hidden[r] != without_hidden[r] and not any(s in r for s in stateful)
+    ]
     assert not differences, f"responses betray hidden records to {role}: {differences[:10]}"
