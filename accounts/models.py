@@ -122,6 +122,11 @@ class Organization(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        if self.group_id is None:
+            self.group, _created = Group.objects.get_or_create(name=f"org:{self.slug}")
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         from django.urls import reverse
 
@@ -135,10 +140,6 @@ class Organization(models.Model):
     def is_suspended(self) -> bool:
         return self.verification_status == VerificationStatus.SUSPENDED
 
-    def save(self, *args, **kwargs):
-        if self.group_id is None:
-            self.group, _created = Group.objects.get_or_create(name=f"org:{self.slug}")
-        super().save(*args, **kwargs)
 
 
 class Role(models.TextChoices):

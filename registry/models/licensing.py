@@ -70,7 +70,8 @@ class LicenseOffer(FacetedRecord):
 
     def clean(self) -> None:
         super().clean()
-        if self.tool_id and self.organization_id and self.tool.organization_id != self.organization_id:
+        owner_id = self.tool.organization_id if self.tool_id else None
+        if self.organization_id and owner_id is not None and owner_id != self.organization_id:
             raise ValidationError(
                 {"tool": gettext("Only the organization that owns a tool may offer licences.")}
             )

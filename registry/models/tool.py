@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
@@ -101,7 +103,10 @@ class Tool(FacetedRecord, VisibleRecord):
         "registry.Function", verbose_name=_("functions"), related_name="tools"
     )
     trafficking_types = models.ManyToManyField(
-        "registry.TraffickingType", verbose_name=_("trafficking types"), blank=True, related_name="tools"
+        "registry.TraffickingType",
+        verbose_name=_("trafficking types"),
+        blank=True,
+        related_name="tools",
     )
     target_users = models.ManyToManyField(
         "registry.TargetUser", verbose_name=_("target users"), blank=True, related_name="tools"

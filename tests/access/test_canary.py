@@ -68,7 +68,8 @@ def _fill(route: str, values: dict[str, list[str]]):
         new = []
         for path in paths:
             for value in candidates:
-                new.append(re.sub(r"<(?:\w+:)?%s>|\(\?P<%s>[^)]*\)" % (key, key), value, path, 1))
+                pattern = rf"<(?:\w+:)?{key}>|\(\?P<{key}>[^)]*\)"
+                new.append(re.sub(pattern, value, path, count=1))
         paths = new
     return ["/" + p for p in paths]
 

@@ -30,7 +30,8 @@ VALID_TOOL = {
 
 def _create(**overrides):
     organization = overrides.pop("organization", None) or OrganizationFactory()
-    return services.tool_create(actor=None, organization=organization, **{**VALID_TOOL, **overrides})
+    fields = {**VALID_TOOL, **overrides}
+    return services.tool_create(actor=None, organization=organization, **fields)
 
 
 def test_valid_tool_is_created_with_its_facets():
