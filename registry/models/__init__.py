@@ -8,8 +8,8 @@ from .permissions import (
     NeedUserObjectPermission,
     ToolGroupObjectPermission,
     ToolUseGroupObjectPermission,
-    ToolUseUserObjectPermission,
     ToolUserObjectPermission,
+    ToolUseUserObjectPermission,
 )
 from .tool import SUMMARY_MAX_LENGTH, Tool, VisibleRecord
 from .usage import ToolUse

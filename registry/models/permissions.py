@@ -6,8 +6,8 @@ rows) give indexed integer joins and rows that disappear with their record.
 Only accounts/permissions.py reads or writes these tables.
 """
 
-from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from django.db import models
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 
 class ToolUserObjectPermission(UserObjectPermissionBase):

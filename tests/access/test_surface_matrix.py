@@ -51,7 +51,7 @@ def test_every_surface_shows_exactly_the_readable_records(world, role):
         assert status == (200 if visibility in expected else 404)
 
     # Search: results and the total count.
-    body = client.get(f"/api/v1/search/?q=Summary&type=tool").json()
+    body = client.get("/api/v1/search/?q=Summary&type=tool").json()
     assert _names(json.dumps(body["results"])) == expected
     assert body["count"] == len(expected)
 
