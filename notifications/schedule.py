@@ -64,6 +64,13 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         day_of_week="1",
         description="Mondays, tell each open need's members about new matching tools.",
     ),
+    PeriodicJob(
+        name="accounts: purge old access-log entries",
+        task="accounts.security.tasks.purge_access_log",
+        minute="30",
+        hour="3",
+        description="Daily, delete access-log entries older than ACCESS_LOG_RETENTION_DAYS.",
+    ),
 )
 
 BEAT_SCHEDULE: dict[str, dict] = {

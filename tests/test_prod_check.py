@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_production_settings_pass_check_deploy_without_warnings():
     env = {
         k: v for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "CELERY_BROKER_URL")
+        if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "CELERY_BROKER_URL",
+                     "DJANGO_ALLOW_ASYNC_UNSAFE")
     }
     env.update(
         DEBUG="0",
