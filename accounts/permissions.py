@@ -48,6 +48,9 @@ class AccessContext:
     verified_org_ids: frozenset[int] = frozenset()
     verified_sectors: frozenset[str] = frozenset()
     group_ids: frozenset[int] = frozenset()
+    # False when the user must use two-factor authentication and has not passed it in this
+    # session: then no restricted reads and no moderator or administrator powers.
+    two_factor_verified: bool = True
 
     @cached_property
     def active_org_ids(self) -> frozenset[int]:
@@ -92,22 +95,29 @@ def access_context(user) -> AccessContext:
     verified: set[int] = set()
     sectors: set[str] = set()
     groups: set[int] = set()
+    member_sectors: set[str] = set()
     for org_id, role, status, sector, group_id in rows:
         roles[org_id] = role
+        member_sectors.add(sector)
         if group_id:
             groups.add(group_id)
         if status == VerificationStatus.VERIFIED:
             verified.add(org_id)
             sectors.add(sector)
+    from .security.twofactor import two_factor_satisfied
+
+    two_factor = two_factor_satisfied(user, group_names=group_names, sectors=member_sectors)
     context = AccessContext(
         is_authenticated=True,
-        is_admin=bool(user.is_superuser or PlatformGroup.ADMINISTRATOR in group_names),
-        is_moderator=PlatformGroup.MODERATOR in group_names,
+        is_admin=two_factor
+        and bool(user.is_superuser or PlatformGroup.ADMINISTRATOR in group_names),
+        is_moderator=two_factor and PlatformGroup.MODERATOR in group_names,
         user_id=user.pk,
         roles=roles,
         verified_org_ids=frozenset(verified),
-        verified_sectors=frozenset(sectors),
+        verified_sectors=frozenset(sectors) if two_factor else frozenset(),
         group_ids=frozenset(groups),
+        two_factor_verified=two_factor,
     )
     setattr(user, _CONTEXT_ATTR, context)
     return context
@@ -209,7 +219,8 @@ def _readable_q(model, context: AccessContext) -> Q:
         if label == "accounts.joinrequest" and context.user_id:
             q |= Q(user_id=context.user_id)
         return q
-    if label == "accounts.accesslogentry":
+    if label in ("accounts.accesslogentry", "registry.changerecord"):
+        # Whole-registry logs are for moderators; editors see a record's history on it.
         return Q() if context.is_moderator else Q(pk__in=[])
     if label == "accounts.user":
         return Q(pk=context.user_id) if context.user_id else Q(pk__in=[])

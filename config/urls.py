@@ -1,7 +1,6 @@
 from django.contrib import admin
-from django.urls import include, path
-
 from django.contrib.sitemaps.views import sitemap
+from django.urls import include, path
 
 from registry.export_views import catalog_export
 from registry.feeds import LatestNeedsFeed, LatestToolsFeed

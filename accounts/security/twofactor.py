@@ -1,0 +1,125 @@
+"""Two-factor authentication: authenticator-app codes (TOTP) and ten single-use recovery codes,
+with django-otp. Who must use it, and whether a request has passed it."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+from django.conf import settings
+from django.db import transaction
+from django_otp import devices_for_user, user_has_device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import PlatformGroup
+
+# Members of organizations of these sectors hold the registry's most sensitive reads.
+SENSITIVE_SECTORS = frozenset({"law_enforcement", "government"})
+RECOVERY_CODE_COUNT = 10
+TOTP_DEVICE_NAME = "Authenticator app"
+RECOVERY_DEVICE_NAME = "Recovery codes"
+
+
+def needs_two_factor(user, *, group_names=None, sectors=None) -> bool:
+    """Moderators, administrators, superusers and members of law-enforcement or government
+    organizations must pass two-factor authentication before restricted reads."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if group_names is None:
+        group_names = set(user.groups.values_list("name", flat=True))
+    if sectors is None:
+        sectors = set(user.memberships.values_list("organization__sector", flat=True))
+    privileged = {PlatformGroup.MODERATOR, PlatformGroup.ADMINISTRATOR} & set(group_names)
+    return bool(user.is_superuser or privileged or SENSITIVE_SECTORS & set(sectors))
+
+
+def is_verified(user) -> bool:
+    """Whether this request's user passed two-factor authentication.
+
+    A session user carries `is_verified` (django_otp's OTPMiddleware). A user without it was
+    authenticated another way (an API token): the token stands in for a session only if its
+    owner has a confirmed device, so the second factor guards the account the token came from.
+    """
+    check = getattr(user, "is_verified", None)
+    if callable(check):
+        return bool(check())
+    return user_has_device(user, confirmed=True)
+
+
+def two_factor_satisfied(user, *, group_names, sectors) -> bool:
+    """The flag the permission policy reads: False means no restricted reads and no
+    moderator or administrator powers in this request."""
+    if not getattr(settings, "REGISTRY_REQUIRE_2FA", True):
+        return True
+    if not needs_two_factor(user, group_names=group_names, sectors=sectors):
+        return True
+    return is_verified(user)
+
+
+def has_two_factor(user) -> bool:
+    return TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).exists()
+
+
+def verify_code(user, code: str):
+    """The confirmed device (authenticator app first, then recovery codes) accepting `code`,
+    or None. Each device throttles its own failures."""
+    code = "".join((code or "").split())
+    if not code:
+        return None
+    for device in devices_for_user(user, confirmed=True, for_verify=True):
+        allowed, _details = device.verify_is_allowed()
+        if allowed and device.verify_token(code):
+            return device
+    return None
+
+
+def pending_totp_device(user) -> TOTPDevice:
+    """The user's authenticator device waiting to be confirmed, made on first use."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
+    return device
+
+
+def secret_of(device: TOTPDevice) -> str:
+    """The device's key in base32, for typing into an app by hand."""
+    return base64.b32encode(device.bin_key).decode("ascii").rstrip("=")
+
+
+def qr_code_data_uri(text: str) -> str:
+    """An SVG QR code of `text`, made here (no outside service), as a data: URI."""
+    import qrcode
+    import qrcode.image.svg
+
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+@transaction.atomic
+def confirm_totp_device(device: TOTPDevice, code: str) -> list[str] | None:
+    """Confirm the device with a first code; returns the new recovery codes (shown once)."""
+    code = "".join((code or "").split())
+    if not code or not device.verify_token(code):
+        return None
+    device.confirmed = True
+    device.save()
+    TOTPDevice.objects.filter(user_id=device.user_id).exclude(pk=device.pk).delete()
+    return replace_recovery_codes(device.user)
+
+
+@transaction.atomic
+def replace_recovery_codes(user) -> list[str]:
+    StaticDevice.objects.filter(user=user).delete()
+    static = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create([StaticToken(device=static, token=c) for c in codes])
+    return codes
+
+
+@transaction.atomic
+def disable_two_factor(user) -> None:
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()

@@ -1,0 +1,95 @@
+"""Security headers on every page, the strict Content-Security-Policy, and a clean
+`check --deploy` with production settings."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+from django.urls import reverse
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+
+def _policy(response) -> dict[str, str]:
+    header = response["Content-Security-Policy"]
+    return {
+        part.strip().split(" ", 1)[0]: part.strip().partition(" ")[2]
+        for part in header.split(";")
+        if part.strip()
+    }
+
+
+def test_a_page_carries_the_strict_content_security_policy(client):
+    policy = _policy(client.get(reverse("registry:home")))
+
+    assert policy["default-src"] == "'self'"
+    assert policy["script-src"] == "'self'"
+    assert policy["style-src"] == "'self'"
+    assert policy["img-src"] == "'self' data:"
+    assert policy["object-src"] == "'none'"
+    assert policy["base-uri"] == "'none'"
+    assert policy["frame-ancestors"] == "'none'"
+    assert policy["form-action"] == "'self'"
+
+
+def test_a_page_carries_the_other_security_headers(client, settings):
+    # Production values (a developer's .env may say DEBUG=1, which turns HSTS off).
+    settings.SECURE_HSTS_SECONDS = 31536000
+    response = client.get(reverse("registry:tool-list"), secure=True)
+
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert response["Strict-Transport-Security"] == ("max-age=31536000; includeSubDomains; preload")
+
+
+def test_session_and_csrf_cookies_are_lax_and_secure(client, settings):
+    from tests.factories import UserFactory
+
+    assert settings.SESSION_COOKIE_SAMESITE == "Lax"
+    settings.SESSION_COOKIE_SECURE = True  # as in production (DEBUG off)
+    UserFactory(email="officer@example.org")
+    response = client.post(
+        reverse("accounts:login"),
+        {"username": "officer@example.org", "password": "correct horse battery"},
+    )
+    cookie = response.cookies[settings.SESSION_COOKIE_NAME]
+    assert cookie["samesite"] == "Lax"
+    assert cookie["httponly"]
+    assert cookie["secure"]
+
+
+def test_the_api_docs_alone_may_run_their_inline_script(client):
+    docs = _policy(client.get("/api/docs/"))
+    page = _policy(client.get(reverse("registry:home")))
+
+    assert "'unsafe-inline'" in docs["script-src"]
+    assert docs["object-src"] == "'none'"
+    assert "'unsafe-inline'" not in page["script-src"]
+
+
+def test_check_deploy_is_clean_with_production_settings(tmp_path):
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(60),
+        "ALLOWED_HOSTS": "registry.example.org",
+        "SECURE_SSL_REDIRECT": "1",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy-check.sqlite3'}",
+    }
+    result = subprocess.run(  # noqa: S603 - our own interpreter and manage.py
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout + result.stderr
