@@ -24,6 +24,7 @@ def test_every_periodic_job_names_a_registered_task():
         "notifications.tasks.remind_stale_tools",
         "notifications.tasks.remind_stale_needs",
         "notifications.tasks.send_need_digests",
+        "accounts.security.tasks.purge_access_log",
     }
 
 
