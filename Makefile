@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate demo lint format check prod-check clean
+.PHONY: run test install migrate demo lint format check prod-check e2e messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,16 @@ prod-check: install
 		ALLOWED_HOSTS=registry.example.org SECURE_SSL_REDIRECT=1 \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
+
+# Browser tests: Debian's chromium and axe-core from npm (never `playwright install`).
+e2e: install
+	$(BIN)/python -m pytest -m e2e tests/e2e
+
+# Refresh the translation catalogues, then translate the new entries before compiling.
+messages: install
+	$(BIN)/python manage.py makemessages -l es -l zh_Hans --ignore=.venv --ignore=tests \
+		--ignore=benchmarks --ignore=var
+	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 check: install .env
 	$(BIN)/python manage.py check

@@ -15,6 +15,7 @@ urlpatterns = [
     path("feeds/needs/", LatestNeedsFeed(), name="feed-needs"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("export/catalog.<str:fmt>", catalog_export, name="catalog-export"),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("api/", include("api.urls")),

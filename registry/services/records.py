@@ -59,8 +59,14 @@ def _require_create(actor, model, organization: Organization) -> None:
         raise PermissionDenied(_("You may not add records for this organization."))
 
 
+# Path segments the pages use next to /tools/<slug>/ and /needs/<slug>/.
+RESERVED_SLUGS = {"new", "edit", "delete", "workspace"}
+
+
 def unique_slug(model, text: str, *, max_length: int = 100) -> str:
     base = slugify(text)[: max_length - 8] or model._meta.model_name
+    if base in RESERVED_SLUGS:
+        base = f"{base}-{model._meta.model_name}"
     slug, n = base, 2
     while model.objects.filter(slug=slug).exists():
         slug = f"{base}-{n}"
