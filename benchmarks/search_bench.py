@@ -357,7 +357,7 @@ def main() -> None:
     from registry import embeddings
     from registry.models import Function, Need, Region, TargetUser, Tool
     from registry.overlap import lexical
-    from registry.overlap.engine import read, Draft
+    from registry.overlap.engine import Draft, read
     from registry.search import get_backend
 
     assert settings.REGISTRY_EMBEDDINGS and not settings.DEBUG
