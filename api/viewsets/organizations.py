@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.db import transaction
-from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -235,13 +234,14 @@ class InvitationViewSet(ListMixin, RetrieveMixin, CreateMixin, RegistryViewSet):
     ordering_fields = ["created_at"]
 
     def get_queryset(self):
-        return Invitation.objects.filter(
-            organization__in=_managed_organizations(self.request.user)
-        ).select_related("organization")
+        return permissions.restrict(Invitation.objects.all(), self.request.user).select_related(
+            "organization"
+        )
 
     def _accept_url(self, token: str) -> str:
         try:
-            path = reverse("accounts:invitation-accept", args=[token])
+            # The page a person opens from the email (it signs them in first if needed).
+            path = reverse("registry:invitation-accept", args=[token])
         except NoReverseMatch:
             path = reverse("api:invitation-accept") + "?" + urlencode({"token": token})
         return self.request.build_absolute_uri(path)
@@ -307,10 +307,9 @@ class JoinRequestViewSet(ListMixin, RetrieveMixin, CreateMixin, RegistryViewSet)
     ordering_fields = ["created_at"]
 
     def get_queryset(self):
-        user = self.request.user
-        return JoinRequest.objects.filter(
-            Q(user_id=user.pk) | Q(organization__in=_managed_organizations(user))
-        ).select_related("organization", "user")
+        return permissions.restrict(JoinRequest.objects.all(), self.request.user).select_related(
+            "organization", "user"
+        )
 
     def perform_create_service(self, data):
         return services.join_request_create(
