@@ -87,7 +87,7 @@ def home(request):
 @require_safe
 def tool_list(request):
     tools = selectors.tool_list(request.user)
-    filterset = ToolFilterSet(request.GET, queryset=tools)
+    filterset = ToolFilterSet(request.GET, queryset=tools, request=request)
     query = request.GET.get("q", "").strip()
     sort = request.GET.get("sort")
     if sort not in TOOL_ORDERINGS:
@@ -135,7 +135,7 @@ def tool_detail(request, slug):
 @require_safe
 def need_list(request):
     needs = selectors.need_list(request.user)
-    filterset = NeedFilterSet(request.GET, queryset=needs)
+    filterset = NeedFilterSet(request.GET, queryset=needs, request=request)
     return render(
         request,
         "registry/need_list.html",
