@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "registry",
     "api.apps.ApiConfig",
     "notifications",
+    "community",
 ]
 
 MIDDLEWARE = [

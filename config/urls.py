@@ -20,5 +20,6 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("api/", include("api.urls")),
     path("notifications/", include("notifications.urls")),
+    path("community/", include("community.urls")),
     path("", include("registry.urls")),
 ]

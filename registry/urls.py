@@ -48,4 +48,8 @@ urlpatterns = [
         name="moderation-decide",
     ),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation-accept"),
+    # Search page.
+    # Need-tool matches, co-signing and duplicate reviews.
+    # Catalogue import and export jobs.
+    # Licence offers and translated summaries.
 ]

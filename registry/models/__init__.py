@@ -1,7 +1,9 @@
 from .embedding import NeedEmbedding, ToolEmbedding
 from .facets import FacetedRecord
 from .history import ChangeRecord
+from .jobs import CatalogJob
 from .licensing import LicenseOffer, LicenseRequest
+from .matching import NeedCosignature, NeedToolMatch, ToolPairReview
 from .need import Need
 from .permissions import (
     NeedGroupObjectPermission,
@@ -12,6 +14,7 @@ from .permissions import (
     ToolUseUserObjectPermission,
 )
 from .tool import SUMMARY_MAX_LENGTH, Tool, VisibleRecord
+from .translation import ToolSummaryTranslation
 from .usage import ToolUse
 from .vocabulary import (
     VOCABULARY_MODELS,
@@ -30,6 +33,11 @@ from .vocabulary import (
 )
 
 __all__ = [
+    "ToolSummaryTranslation",
+    "ToolPairReview",
+    "NeedToolMatch",
+    "NeedCosignature",
+    "CatalogJob",
     "ChangeRecord",
     "FacetedRecord",
     "FocusArea",

@@ -103,8 +103,10 @@ class LicenseOffer(FacetedRecord):
                 code="sector_not_eligible",
             )
         countries = set(self.eligible_countries.values_list("code", flat=True))
-        if countries and taxonomy.GLOBAL_REGION not in countries and (
-            organization.country not in countries
+        if (
+            countries
+            and taxonomy.GLOBAL_REGION not in countries
+            and (organization.country not in countries)
         ):
             return ValidationError(
                 gettext("Organizations in this country are not eligible for this offer."),
