@@ -1,8 +1,10 @@
-"""Forms of the account pages: the second sign-in step, two-factor setup, account deletion."""
+"""Forms of the account pages: the second sign-in step, two-factor setup, account deletion,
+confirming the password again, and changing it."""
 
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth.forms import PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
 
@@ -39,3 +41,13 @@ class AccountDeleteForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError(_("This is not your password."), code="wrong_password")
         return password
+
+
+class ReauthenticateForm(AccountDeleteForm):
+    """Typing the password again before a sensitive change."""
+
+
+class RegistryPasswordChangeForm(PasswordChangeForm):
+    """Django's form: the current password, then the new one twice, checked by the password
+    validators (at least 12 characters, not a common password). No upper limit: only the hash
+    is stored, so a 64-character (or longer) passphrase fits."""

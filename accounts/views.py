@@ -1,17 +1,26 @@
 """Account pages: sign-in (with a second step for two-factor), two-factor setup and removal,
-the security page (sign out everywhere), the privacy notice, the personal-data export and
-account deletion. Thin: the work is in accounts.security."""
+the security page (sign out everywhere), password change, confirming the password again
+before a sensitive change, the privacy notice, the personal-data export and account
+deletion. Thin: the work is in accounts.security."""
 
 from __future__ import annotations
 
 import json
 import time
+from functools import wraps
+from urllib.parse import urlencode
 
 from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_lockout_response
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model, logout, user_login_failed
+from django.contrib.auth import (
+    REDIRECT_FIELD_NAME,
+    get_user_model,
+    logout,
+    update_session_auth_hash,
+    user_login_failed,
+)
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -25,9 +34,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
 
-from .forms import AccountDeleteForm, CodeForm
-from .security import privacy, twofactor
-from .security.sessions import sign_out_everywhere
+from .forms import AccountDeleteForm, CodeForm, ReauthenticateForm, RegistryPasswordChangeForm
+from .security import credentials, privacy, twofactor
+from .security.sessions import (
+    RENEWAL_REQUIRED_KEY,
+    absolute_timeout,
+    idle_timeout,
+    is_recent,
+    mark_authenticated,
+    password_is_weak,
+    sessions_of,
+    sign_out_everywhere,
+)
 
 PENDING_SESSION_KEY = "_two_factor_pending"
 PENDING_LIFETIME_SECONDS = 300
@@ -39,6 +57,34 @@ def _safe_next(request, candidate: str | None) -> str:
     ):
         return candidate
     return reverse(settings.LOGIN_REDIRECT_URL)
+
+
+def _count_wrong_password(request, user) -> None:
+    """A wrong password typed by a signed-in person counts towards the sign-in lockout."""
+    user_login_failed.send(sender=__name__, credentials={"username": user.email}, request=request)
+
+
+def _lockout_response(request, user):
+    """The lockout page if this account is locked out: pages that ask a signed-in person for
+    their password must not become a way to keep guessing it."""
+    credentials = {"username": user.email}
+    if request.method == "POST" and AxesProxyHandler.is_locked(request, credentials):
+        return get_lockout_response(request, credentials=credentials)
+    return None
+
+
+def recent_sign_in_required(view):
+    """Sensitive changes need a sign-in (or the password typed again) within the last
+    REGISTRY_REAUTHENTICATE_SECONDS; otherwise the person confirms their password first."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not is_recent(request):
+            query = urlencode({REDIRECT_FIELD_NAME: request.get_full_path()})
+            return redirect(f"{reverse('accounts:reauthenticate')}?{query}")
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def _remind_to_set_up(request, user) -> None:
@@ -64,6 +110,7 @@ class SignInView(auth_views.LoginView):
 
     def form_valid(self, form):
         user = form.get_user()
+        weak = password_is_weak(form.cleaned_data.get("password") or "", user)
         if twofactor.has_two_factor(user):
             # Not signed in yet: the session only remembers who passed the password step.
             self.request.session[PENDING_SESSION_KEY] = {
@@ -71,11 +118,28 @@ class SignInView(auth_views.LoginView):
                 "backend": user.backend,
                 "at": time.time(),
                 "next": self.get_redirect_url(),
+                "weak": weak,
             }
             return redirect("accounts:two-factor-verify")
         response = super().form_valid(form)
+        if weak:
+            return _require_password_change(self.request)
         _remind_to_set_up(self.request, user)
         return response
+
+
+def _require_password_change(request):
+    """The password typed at sign-in is common or too short by today's rules: nothing but the
+    password change page until it is replaced."""
+    request.session[RENEWAL_REQUIRED_KEY] = True
+    messages.warning(
+        request,
+        _(
+            "Your password is on a list of common or breached passwords, or too short. "
+            "Choose a new one to continue."
+        ),
+    )
+    return redirect("accounts:password-change")
 
 
 def _pending_user(request):
@@ -106,6 +170,8 @@ def two_factor_verify(request):
             del request.session[PENDING_SESSION_KEY]
             auth_login(request, user, backend=pending["backend"])
             otp_login(request, device)
+            if pending.get("weak"):
+                return _require_password_change(request)
             return redirect(_safe_next(request, pending.get("next")))
         # A wrong code counts towards the sign-in lockout like a wrong password.
         user_login_failed.send(sender=__name__, credentials=credentials, request=request)
@@ -115,6 +181,7 @@ def two_factor_verify(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@recent_sign_in_required
 def two_factor_setup(request):
     """Show a new secret (QR code and text), and confirm it with a first code."""
     if twofactor.has_two_factor(request.user):
@@ -168,6 +235,9 @@ def security(request):
             "has_two_factor": twofactor.has_two_factor(user),
             "needs_two_factor": twofactor.needs_two_factor(user),
             "is_verified": twofactor.is_verified(user),
+            "session_count": len(sessions_of(user.pk)),
+            "session_idle_minutes": idle_timeout() // 60,
+            "session_max_hours": absolute_timeout() // 3600,
         },
     )
 
@@ -179,6 +249,68 @@ def sign_out_everywhere_view(request):
     logout(request)
     messages.success(request, _("You are signed out on every device."))
     return redirect("accounts:login")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reauthenticate(request):
+    """Type the password again; then go on to the page that asked for it."""
+    locked = _lockout_response(request, request.user)
+    if locked is not None:
+        return locked
+    form = ReauthenticateForm(request.POST or None, user=request.user)
+    next_url = request.POST.get(REDIRECT_FIELD_NAME) or request.GET.get(REDIRECT_FIELD_NAME)
+    if request.method == "POST":
+        if form.is_valid():
+            mark_authenticated(request)
+            return redirect(_safe_next(request, next_url))
+        if "password" in form.errors:
+            _count_wrong_password(request, request.user)
+    return render(
+        request,
+        "accounts/reauthenticate.html",
+        {"form": form, "next": next_url or ""},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def password_change(request):
+    """The current password and the new one twice. Other sessions end; this one stays, with a
+    new key; an email tells the person."""
+    user = request.user
+    locked = _lockout_response(request, user)
+    if locked is not None:
+        return locked
+    form = RegistryPasswordChangeForm(user, request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                credentials.password_change(
+                    user=user,
+                    new_password=form.cleaned_data["new_password1"],
+                    keep_session_key=request.session.session_key,
+                )
+            except ValidationError as exc:
+                form.add_error("new_password1", exc)
+            else:
+                update_session_auth_hash(request, user)
+                mark_authenticated(request)
+                request.session.pop(RENEWAL_REQUIRED_KEY, None)
+                messages.success(
+                    request,
+                    _("Your password is changed. Your other sessions have been signed out."),
+                )
+                return redirect("accounts:security")
+        if "old_password" in form.errors:
+            _count_wrong_password(request, user)
+    return render(
+        request,
+        "accounts/password_change.html",
+        {"form": form},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @require_GET
@@ -212,6 +344,9 @@ def personal_data_export(request):
 def account_delete(request):
     """Confirm with the password; refused while the person is an organization's last owner."""
     user = request.user
+    locked = _lockout_response(request, user)
+    if locked is not None:
+        return locked
     form = AccountDeleteForm(request.POST or None, user=user)
     last_owned = list(privacy.organizations_where_last_owner(user))
     if request.method == "POST":
@@ -225,9 +360,7 @@ def account_delete(request):
                 messages.success(request, _("Your account has been deleted."))
                 return redirect(settings.LOGOUT_REDIRECT_URL)
         elif "password" in form.errors:
-            user_login_failed.send(
-                sender=__name__, credentials={"username": user.email}, request=request
-            )
+            _count_wrong_password(request, user)
     status = 400 if request.method == "POST" else 200
     return render(
         request,

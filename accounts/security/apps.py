@@ -12,4 +12,7 @@ class AccountSecurityConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import lockout, sessions  # noqa: F401  (signal handlers)
+        from . import admin_site, lockout, notices, sessions  # noqa: F401  (signal handlers)
+
+        # The admin's own sign-in form skips the second factor: send it to ours instead.
+        admin_site.install()

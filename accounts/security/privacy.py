@@ -36,6 +36,7 @@ def _iso(value) -> str | None:
 
 def personal_data_export(user: User) -> dict[str, Any]:
     """All personal data the registry holds on `user`."""
+    from community.selectors import personal_data as community_personal_data
     from notifications.models import NotificationPreference, OutboxMessage
     from registry.models import LicenseRequest
 
@@ -132,6 +133,8 @@ def personal_data_export(user: User) -> dict[str, Any]:
             }
             for e in AccessLogEntry.objects.filter(user=user)
         ],
+        # Conversations started, messages written and reports made (community app).
+        **community_personal_data(user),
     }
 
 
@@ -177,6 +180,10 @@ def account_delete(*, user: User) -> None:
     OutboxMessage.objects.filter(Q(user=user) | Q(recipient__iexact=email)).delete()
     NotificationPreference.objects.filter(email__iexact=email).delete()
     AccessAttempt.objects.filter(username__iexact=email).delete()
+    # Conversations and reports stay with the organizations, no longer naming their author.
+    from community.services import personal_data_forget
+
+    personal_data_forget(user=user)
     user.delete()
 
 

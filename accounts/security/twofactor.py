@@ -5,18 +5,25 @@ from __future__ import annotations
 
 import base64
 import io
+import secrets
 
 from django.conf import settings
 from django.db import transaction
 from django_otp import devices_for_user, user_has_device
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import PlatformGroup
 
+from . import notices
+from .models import RecoveryCode, RecoveryCodeDevice
+
 # Members of organizations of these sectors hold the registry's most sensitive reads.
 SENSITIVE_SECTORS = frozenset({"law_enforcement", "government"})
 RECOVERY_CODE_COUNT = 10
+# 24 base32 characters: 120 random bits per code, shown in groups of four.
+RECOVERY_CODE_BYTES = 15
+RECOVERY_CODE_GROUP = 4
 TOTP_DEVICE_NAME = "Authenticator app"
 RECOVERY_DEVICE_NAME = "Recovery codes"
 
@@ -70,6 +77,12 @@ def verify_code(user, code: str):
     for device in devices_for_user(user, confirmed=True, for_verify=True):
         allowed, _details = device.verify_is_allowed()
         if allowed and device.verify_token(code):
+            if is_recovery_device(device):
+                notices.notify(
+                    user=user,
+                    event=notices.RECOVERY_CODE_USED,
+                    remaining_codes=recovery_codes_left(user),
+                )
             return device
     return None
 
@@ -107,19 +120,41 @@ def confirm_totp_device(device: TOTPDevice, code: str) -> list[str] | None:
     device.confirmed = True
     device.save()
     TOTPDevice.objects.filter(user_id=device.user_id).exclude(pk=device.pk).delete()
-    return replace_recovery_codes(device.user)
+    codes = replace_recovery_codes(device.user)
+    notices.notify(user=device.user, event=notices.TWO_FACTOR_ENABLED)
+    return codes
+
+
+def new_recovery_code() -> str:
+    """A fresh code such as `k3qz-7wfa-...`: 120 bits from the system's secure generator."""
+    text = base64.b32encode(secrets.token_bytes(RECOVERY_CODE_BYTES)).decode("ascii").lower()
+    step = RECOVERY_CODE_GROUP
+    return "-".join(text[i : i + step] for i in range(0, len(text), step))
 
 
 @transaction.atomic
 def replace_recovery_codes(user) -> list[str]:
-    StaticDevice.objects.filter(user=user).delete()
-    static = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
-    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
-    StaticToken.objects.bulk_create([StaticToken(device=static, token=c) for c in codes])
+    """New recovery codes for `user` (the old ones stop working). Returns them in clear, to be
+    shown once; only their salted digests are stored."""
+    StaticDevice.objects.filter(user=user).delete()  # plain-text codes of older versions
+    RecoveryCodeDevice.objects.filter(user=user).delete()
+    device = RecoveryCodeDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
+    codes = [new_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
+    RecoveryCode.objects.bulk_create([RecoveryCode.for_code(device, code) for code in codes])
     return codes
+
+
+def recovery_codes_left(user) -> int:
+    return RecoveryCode.objects.filter(device__user=user, device__confirmed=True).count()
+
+
+def is_recovery_device(device) -> bool:
+    return isinstance(device, RecoveryCodeDevice | StaticDevice)
 
 
 @transaction.atomic
 def disable_two_factor(user) -> None:
     TOTPDevice.objects.filter(user=user).delete()
+    RecoveryCodeDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+    # The notice email: accounts.security.notices, when the app's device is deleted.

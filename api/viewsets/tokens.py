@@ -7,11 +7,13 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from accounts import tokens
 from accounts.models import ApiToken
+from accounts.security.sessions import is_recent
 
 from ..serializers import ApiTokenCreatedSerializer, ApiTokenSerializer
 from ..serializers.writes import ApiTokenCreateSerializer
@@ -69,6 +71,14 @@ class ApiTokenViewSet(ListMixin, RetrieveMixin, CreateMixin, RegistryViewSet):
     def create(self, request, *args, **kwargs):
         if isinstance(request.auth, ApiToken):
             raise PermissionDenied(_("Create tokens while signed in, not with another token."))
+        # A token outlives the session, so a session left open on a shared computer must not
+        # be enough to mint one: the password must have been typed recently (ASVS 3.7.1).
+        if isinstance(request.successful_authenticator, SessionAuthentication) and not is_recent(
+            request
+        ):
+            raise PermissionDenied(
+                _("Confirm your password on the security page first, then create the token.")
+            )
         data = self.validated(ApiTokenCreateSerializer)
         with transaction.atomic():
             token, secret = tokens.token_create(user=request.user, **data)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from datetime import timedelta
 
 import pytest
@@ -151,3 +152,24 @@ def test_a_token_cannot_make_tokens(person):
 def test_anonymous_has_no_tokens(api):
     assert api.get("/api/v1/tokens/").status_code == 401
     assert api.post("/api/v1/tokens/", {}, format="json").status_code == 401
+
+
+def test_a_session_signed_in_long_ago_must_confirm_the_password_before_making_a_token(
+    session, settings
+):
+    # The session is valid (within the idle and absolute limits) but the password was typed
+    # longer ago than the re-authentication window.
+    settings.REGISTRY_REAUTHENTICATE_SECONDS = 60
+    settings.REGISTRY_SESSION_MAX_SECONDS = 24 * 3600
+    stored = session.session
+    stored["_authenticated_at"] = int(time.time()) - 3600
+    stored.save()
+    body = {"name": "late", "scope": "read", "expires_at": _in(30)}
+    refused = session.post("/api/v1/tokens/", body, format="json")
+    assert refused.status_code == 403
+    assert not ApiToken.objects.filter(name="late").exists()
+
+    stored = session.session
+    stored["_authenticated_at"] = int(time.time())
+    stored.save()
+    assert session.post("/api/v1/tokens/", body, format="json").status_code == 201

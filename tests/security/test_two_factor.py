@@ -6,11 +6,11 @@ import re
 
 import pytest
 from django.urls import reverse
-from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.permissions import access_context, can
 from accounts.security import twofactor
+from accounts.security.models import RecoveryCode
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
 from .conftest import PASSWORD, confirmed_device, current_code
@@ -171,7 +171,7 @@ def test_a_recovery_code_signs_in_once(client):
 
     again = _sign_in_with_code(client, user, lambda: codes[0])
     assert again.status_code == 200
-    assert StaticToken.objects.filter(device__user=user).count() == 9
+    assert RecoveryCode.objects.filter(device__user=user).count() == 9
 
 
 def test_disabling_two_factor_needs_a_current_code(client):
