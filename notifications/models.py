@@ -21,6 +21,7 @@ class Kind(models.TextChoices):
     CONTACT_MESSAGE = "contact_message", _("Messages sent to me through the registry")
     NEED_DIGEST = "need_digest", _("Weekly digest of new tools matching my organization's needs")
     STALENESS_REMINDER = "staleness_reminder", _("Reminders to review ageing tools and needs")
+    REPORT_OUTCOME = "report_outcome", _("Moderators' decisions on entries I reported")
 
 
 # Kinds a member cannot switch off on the preferences page. An invitation goes to an address
