@@ -22,6 +22,7 @@ from notifications.models import Kind
 from notifications.services import absolute_url, enqueue
 from registry import taxonomy
 from registry.models import LicenseRequest, Need, Tool
+from registry.models.matching import NeedCosignature, NeedToolMatch
 from registry.staleness import maintenance_status, reviewed_at, stale_needs, stale_tools
 
 DIGEST_WINDOW = timedelta(days=7)
@@ -150,13 +151,21 @@ def need_digests_send(now: datetime | None = None) -> int:
     )
     week = iso_week(now)
     members_of: dict[int, list[User]] = {}
+    # Tools an editor dismissed for a need are never proposed for it again.
+    dismissed = set(
+        NeedToolMatch.objects.filter(
+            decision=NeedToolMatch.Decision.DISMISSED, tool_id__in=tool_functions
+        ).values_list("need_id", "tool_id")
+    )
     queued = 0
     for need in needs:
         wanted = {function.pk for function in need.functions.all()}
         candidates = [
             tool_id
             for tool_id, offered in tool_functions.items()
-            if offered & wanted and tool_owner.get(tool_id) != need.organization_id
+            if offered & wanted
+            and tool_owner.get(tool_id) != need.organization_id
+            and (need.pk, tool_id) not in dismissed
         ]
         if not candidates:
             continue
@@ -185,6 +194,34 @@ def need_digests_send(now: datetime | None = None) -> int:
                 dedupe_key=f"need-digest:{need.pk}:{week}:{member.pk}",
             )
             queued += message is not None
+    return queued
+
+
+# --- Co-signatures of needs ----------------------------------------------------------------
+
+
+def need_cosigned(cosignature: NeedCosignature) -> int:
+    """Tell the owners and editors of a need's organization that another organization has the
+    same need (once per co-signing organization and recipient, even if it withdraws and signs
+    again). There is no kind of its own yet: it is sent as a message through the registry."""
+    cosignature = NeedCosignature.objects.select_related(
+        "need__organization", "organization", "signed_by"
+    ).get(pk=cosignature.pk)
+    need = cosignature.need
+    context = {"cosignature": cosignature, "need": need, "need_url": _link(need)}
+    subject, body = _render("need_cosigned", context)
+    queued = 0
+    for user in organization_deciders(need.organization_id):
+        if user.pk == cosignature.signed_by_id:
+            continue
+        message = enqueue(
+            kind=Kind.CONTACT_MESSAGE,
+            recipient=user,
+            subject=subject,
+            body=body,
+            dedupe_key=f"need-cosigned:{need.pk}:{cosignature.organization_id}:{user.pk}",
+        )
+        queued += message is not None
     return queued
 
 
@@ -249,6 +286,7 @@ def stale_need_reminders_send(now: datetime | None = None) -> int:
 __all__ = [
     "licence_request_created",
     "licence_request_decided",
+    "need_cosigned",
     "need_digests_send",
     "organization_deciders",
     "stale_need_reminders_send",
