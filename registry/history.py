@@ -11,9 +11,10 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from accounts import permissions
-from accounts.roles import Action
 from registry.models.history import ChangeRecord
 
+# Key in `changes` marking a change made by a person, not the system (not a field).
+ACTOR_MARK = "_actor"
 # Fields that say nothing about the record's content.
 _SKIPPED = {"id", "created_at", "updated_at", "group", "search_vector"}
 
@@ -41,6 +42,10 @@ def record_change(
     """Log one write. Call inside the service's transaction, after the write."""
     after = {} if action == ChangeRecord.Action.DELETED else snapshot(record)
     changes = _diff(before or {}, after) if action != ChangeRecord.Action.DELETED else {}
+    if getattr(actor, "is_authenticated", False):
+        # Kept when the account is deleted (the actor becomes null), so the history can tell
+        # a former member's change from one made by the system; it names nobody.
+        changes[ACTOR_MARK] = [None, "person"]
     return ChangeRecord.objects.create(
         record_type=record._meta.label_lower,
         record_id=record.pk,
@@ -54,7 +59,7 @@ def record_change(
 
 def history_for(user, record: models.Model):
     """The record's change log, for those who may edit it (an empty list for others)."""
-    if not permissions.can(user, Action.CHANGE, record):
+    if not permissions.can_see_history(user, record):
         return ChangeRecord.objects.none()
     return ChangeRecord.objects.filter(
         record_type=record._meta.label_lower, record_id=record.pk
@@ -64,6 +69,7 @@ def history_for(user, record: models.Model):
 @transaction.atomic
 def record_restore(*, actor, record: models.Model, change: ChangeRecord):
     """A moderator puts a record back as it was after `change` (validated like any edit)."""
+    from accounts import services as account_services
     from registry import services
 
     if actor is not None and not permissions.is_moderator(actor):
@@ -93,6 +99,12 @@ def record_restore(*, actor, record: models.Model, change: ChangeRecord):
     updaters = {
         "registry.tool": lambda: services.tool_update(actor=actor, tool=record, **data),
         "registry.need": lambda: services.need_update(actor=actor, need=record, **data),
+        "registry.licenseoffer": lambda: services.license_offer_update(
+            actor=actor, offer=record, **data
+        ),
+        "accounts.organization": lambda: account_services.organization_update(
+            actor=actor, organization=record, **data
+        ),
     }
     if change.record_type not in updaters:
         raise ValidationError({"change": _("This kind of record cannot be restored.")})

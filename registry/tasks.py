@@ -15,3 +15,26 @@ def embed_record(self, model_label: str, pk: int) -> bool:
     from registry.overlap import record_embedding_refresh
 
     return record_embedding_refresh(model_label=model_label, pk=pk)
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(ConnectionError, TimeoutError),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=5,
+)
+def run_catalog_job(self, job_id: int) -> str | None:
+    """Run one catalogue import or export (registry.services.jobs). A job already finished
+    is not run again, so a task delivered twice does the work once."""
+    from django.db import InterfaceError, OperationalError
+
+    from registry.services.jobs import catalog_job_run
+
+    try:
+        job = catalog_job_run(job_id=job_id)
+    except (OperationalError, InterfaceError) as exc:
+        raise self.retry(exc=exc) from exc
+    return job.status if job is not None else None

@@ -12,7 +12,7 @@ would hide Python's exception of the same name).
 
 from .exporter import export_catalog
 from .format import CSV_COLUMNS, FORMAT_TAG
-from .importer import import_catalog_data, import_catalog_file
+from .importer import import_catalog_data, import_catalog_file, import_catalog_text
 from .report import CatalogImportError, ImportReport
 
 ImportError = CatalogImportError  # noqa: A001 - the documented public name
@@ -26,4 +26,5 @@ __all__ = [
     "export_catalog",
     "import_catalog_data",
     "import_catalog_file",
+    "import_catalog_text",
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -23,19 +24,31 @@ from registry.models import LicenseOffer, Need, Tool
 from registry.selectors import needs_visible_to, organizations_visible_to, tools_visible_to
 
 from .format import CSV_COLUMNS, FORMAT_TAG, SECTIONS, Kind, join_codes
+from .importer import _Progress
 
 FORMATS = ("json", "csv")
 
 
-def export_catalog(fmt: str = "json", *, user=None) -> str:
+def export_catalog(
+    fmt: str = "json", *, user=None, progress: Callable[[int, int], Any] | None = None
+) -> str:
     """The whole catalogue as text, or, given `user`, only what that user may read.
 
     Without `user` this is the system's export (management command): every record, hidden
-    ones included. JSON holds every section; CSV holds the tools only."""
+    ones included. JSON holds every section; CSV holds the tools only. `progress(done, total)`
+    hears of the records written, at the importer's interval (registry.catalog.importer)."""
     if fmt not in FORMATS:
         raise ValueError(f"Unknown catalogue format {fmt!r}; expected one of {FORMATS}.")
     objects = {name: list(qs) for name, qs in _querysets(user, csv_only=fmt == "csv").items()}
-    sections = {name: [_record(name, obj) for obj in rows] for name, rows in objects.items()}
+    ticker = _Progress(progress)
+    ticker.add_total(sum(len(rows) for rows in objects.values()))
+    sections = {}
+    for name, rows in objects.items():
+        sections[name] = []
+        for obj in rows:
+            sections[name].append(_record(name, obj))
+            ticker.advance()
+    ticker.close()
     if user is not None:
         _log_reads(user, objects)
     if fmt == "csv":

@@ -102,6 +102,17 @@ def import_catalog_file(
     return _import(catalogue, dry_run=dry_run, progress=progress)
 
 
+def import_catalog_text(
+    text: str, *, fmt: str, dry_run: bool = False, progress: Any = None
+) -> ImportReport:
+    """Import a catalogue held in memory as text (an upload), in the format `fmt` names."""
+    if fmt not in FORMATS:
+        raise ValueError(f"Unknown catalogue format {fmt!r}; expected one of {FORMATS}.")
+    text = text.removeprefix("\ufeff")
+    catalogue = read_json_text(text) if fmt == "json" else read_csv_text(text)
+    return _import(catalogue, dry_run=dry_run, progress=progress)
+
+
 def import_catalog_data(data: dict, *, dry_run: bool = False, progress: Any = None) -> ImportReport:
     """Import an already-parsed JSON catalogue."""
     return _import(read_json_data(data), dry_run=dry_run, progress=progress)
@@ -126,12 +137,23 @@ def _import(catalogue: Catalogue, *, dry_run: bool, progress: Any) -> ImportRepo
 
 
 class _Progress:
-    """Feeds a tqdm-like object (`update(n)`, `total`) or a callable `progress(done, total)`."""
+    """Feeds a tqdm-like object (`update(n)`, `total`) or a callable `progress(done, total)`.
+
+    A callable is called at an interval, not for every row: when the count has moved by 1% of
+    the total (at most every PROGRESS_STEP_MAX rows), after the total changed, and at the end,
+    so a background job can store its progress without a database write per row."""
 
     def __init__(self, target: Any):
         self.target = target
         self.done = 0
         self.total = 0
+        self._reported = (-1, -1)
+
+    @property
+    def _is_callback(self) -> bool:
+        return (
+            self.target is not None and not hasattr(self.target, "update") and callable(self.target)
+        )
 
     def add_total(self, extra: int) -> None:
         self.total += extra
@@ -149,12 +171,35 @@ class _Progress:
             return
         if hasattr(self.target, "update"):
             self.target.update(1)
-        elif callable(self.target):
+        elif self._is_callback:
+            last_done, last_total = self._reported
+            if (
+                self.total != last_total
+                or self.done >= self.total
+                or self.done - last_done >= progress_step(self.total)
+            ):
+                self._report()
+
+    def _report(self) -> None:
+        if self._reported != (self.done, self.total):
+            self._reported = (self.done, self.total)
             self.target(self.done, self.total)
 
     def close(self) -> None:
-        if self.target is not None and hasattr(self.target, "close"):
+        if self.target is None:
+            return
+        if hasattr(self.target, "close"):
             self.target.close()
+        elif self._is_callback:
+            self._report()
+
+
+PROGRESS_STEP_MAX = 200
+
+
+def progress_step(total: int) -> int:
+    """Rows between two progress reports: 1% of the total, between 1 and PROGRESS_STEP_MAX."""
+    return max(1, min(PROGRESS_STEP_MAX, total // 100))
 
 
 # --- Plan and write -------------------------------------------------------------------------

@@ -22,6 +22,12 @@ class CatalogImportError:
     def __str__(self) -> str:
         return f"{self.row}, {self.field}: {self.message}"
 
+    def as_dict(self) -> dict[str, str]:
+        """`{row, key, field, message}`: the row label (`tools[3]`, `line 5`, `file`) and the
+        record's key apart, as a background job stores its row-error report."""
+        label, _slash, key = self.row.partition("/")
+        return {"row": label, "key": key, "field": self.field, "message": self.message}
+
 
 def _per_section() -> dict[str, int]:
     return dict.fromkeys(SECTION_NAMES, 0)
