@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate demo lint format check prod-check e2e messages clean
+.PHONY: run test install migrate demo lint format check prod-check e2e messages clean \
+	screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +53,11 @@ prod-check: install
 # Browser tests: Debian's chromium and axe-core from npm (never `playwright install`).
 e2e: install
 	$(BIN)/python -m pytest -m e2e tests/e2e
+
+# Screenshots of the main pages under docs/screenshots/ (a throw-away SQLite database with
+# the demo catalogue; Debian's chromium driven by Playwright, never `playwright install`).
+screenshots: install
+	$(BIN)/python scripts/screenshots.py
 
 # Refresh the translation catalogues, then translate the new entries before compiling.
 messages: install

@@ -7,7 +7,14 @@ from rest_framework import serializers
 
 from accounts import permissions
 from accounts.models import Organization
-from registry.models import LicenseOffer, LicenseRequest, Need, Tool, ToolUse
+from registry.models import (
+    LicenseOffer,
+    LicenseRequest,
+    Need,
+    Tool,
+    ToolSummaryTranslation,
+    ToolUse,
+)
 
 from .common import facet_field, page_url
 
@@ -70,6 +77,10 @@ class ToolSerializer(serializers.ModelSerializer):
     languages = facet_field()
     safeguards = facet_field()
     restricted_to_sectors = facet_field()
+    summary_translations = serializers.SerializerMethodField(
+        help_text="The summary written in further interface languages, by language code "
+        "(the record itself stays in the language its authors wrote it in)."
+    )
 
     class Meta:
         model = Tool
@@ -79,6 +90,7 @@ class ToolSerializer(serializers.ModelSerializer):
             "name",
             "organization",
             "summary",
+            "summary_translations",
             "description",
             "purposes",
             "focus_areas",
@@ -102,6 +114,27 @@ class ToolSerializer(serializers.ModelSerializer):
 
     def get_url(self, obj) -> str:
         return page_url(self.context["request"], obj)
+
+    def get_summary_translations(self, obj) -> dict[str, str]:
+        """One query for the whole page: the first tool of a list loads its siblings'."""
+        prefetched = getattr(obj, "_prefetched_objects_cache", {}).get("summary_translations")
+        if prefetched is not None:
+            return {t.language: t.summary for t in sorted(prefetched, key=lambda t: t.language)}
+        store = self.context.setdefault("_summary_translations", {})
+        if obj.pk not in store:
+            siblings = [obj]
+            parent = getattr(self, "parent", None)
+            if isinstance(parent, serializers.ListSerializer) and isinstance(
+                parent.instance, list | tuple
+            ):
+                siblings = [r for r in parent.instance if isinstance(r, Tool)]
+            ids = {r.pk for r in siblings if r.pk not in store} | {obj.pk}
+            for pk in ids:
+                store[pk] = {}
+            rows = ToolSummaryTranslation.objects.filter(tool_id__in=ids).order_by("language")
+            for tool_id, language, summary in rows.values_list("tool_id", "language", "summary"):
+                store[tool_id][language] = summary
+        return store[obj.pk]
 
 
 class NeedSerializer(serializers.ModelSerializer):

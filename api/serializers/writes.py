@@ -82,6 +82,13 @@ class ToolCreateSerializer(ToolUpdateSerializer):
     organization = _organization_field()
 
 
+class ToolSummaryTranslationWriteSerializer(StrictSerializer):
+    """The tool's summary in one further language (the language is in the address)."""
+
+    summary = serializers.CharField(max_length=160)
+    description = _text(help_text=_("Optional: the description in this language."))
+
+
 # --- Needs ------------------------------------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ from accounts import permissions
 from accounts.roles import Action
 from registry import selectors, services
 from registry.models import ToolUse
+from registry.services import translations
 
 from ..exceptions import NotFoundAnywhere
 from ..filters import ApiNeedFilterSet, ApiToolFilterSet, ToolUseFilterSet
@@ -26,6 +27,7 @@ from ..serializers.writes import (
     NeedUpdateSerializer,
     ShareCreateSerializer,
     ToolCreateSerializer,
+    ToolSummaryTranslationWriteSerializer,
     ToolUpdateSerializer,
     ToolUseCreateSerializer,
     ToolUseUpdateSerializer,
@@ -41,6 +43,14 @@ from .base import (
 )
 from .schema import crud_schema
 
+LANGUAGE_PATTERN = r"[a-z][a-z0-9-]{1,15}"
+LANGUAGE_PARAMETER = OpenApiParameter(
+    "language",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    pattern=f"^{LANGUAGE_PATTERN}$",
+    description="An interface language of the registry: en, es or zh-hans.",
+)
 ORG_SLUG_PARAMETER = OpenApiParameter(
     "organization_slug",
     OpenApiTypes.STR,
@@ -147,6 +157,24 @@ SHARE_SCHEMAS = {
         request=EmptySerializer,
         responses=ToolSerializer,
     ),
+    summary_translation=[
+        extend_schema(
+            methods=["PUT"],
+            summary="Set the tool's summary in one further language",
+            description="For those who may change the tool. The tool, with its "
+            "`summary_translations`, is returned.",
+            parameters=[LANGUAGE_PARAMETER],
+            request=ToolSummaryTranslationWriteSerializer,
+            responses=ToolSerializer,
+        ),
+        extend_schema(
+            methods=["DELETE"],
+            summary="Remove the tool's summary in one language",
+            parameters=[LANGUAGE_PARAMETER],
+            request=None,
+            responses={204: None},
+        ),
+    ],
 )
 class ToolViewSet(
     SharesMixin, ListMixin, RetrieveMixin, CreateMixin, UpdateMixin, DestroyMixin, RegistryViewSet
@@ -159,7 +187,7 @@ class ToolViewSet(
     filterset_class = ApiToolFilterSet
     ordering = "name"
     ordering_fields = ["name", "created_at", "updated_at"]
-    etag_actions = RegistryViewSet.etag_actions | {"mark_reviewed"}
+    etag_actions = RegistryViewSet.etag_actions | {"mark_reviewed", "summary_translation"}
 
     def get_queryset(self):
         # Facet codes are loaded per page by api.facets, not prefetched.
@@ -182,6 +210,35 @@ class ToolViewSet(
         self.validated(EmptySerializer)
         with transaction.atomic():
             tool = services.tool_mark_reviewed(actor=request.user, tool=self.lock(tool))
+        return self.record_response(self.reload(tool))
+
+    @action(
+        detail=True,
+        methods=["put", "delete"],
+        url_path=rf"summary-translations/(?P<language>{LANGUAGE_PATTERN})",
+        url_name="summary-translation",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def summary_translation(self, request, *args, language=None, **kwargs):
+        tool = self.get_object()
+        self.check_write(tool, Action.CHANGE)
+        self.check_if_match(tool)
+        if request.method == "DELETE":
+            with transaction.atomic():
+                translations.tool_summary_translation_delete(
+                    actor=request.user, tool=tool, language=language
+                )
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        data = self.validated(ToolSummaryTranslationWriteSerializer)
+        with transaction.atomic():
+            translations.tool_summary_translation_save(
+                actor=request.user,
+                tool=tool,
+                language=language,
+                summary=data["summary"],
+                description=data.get("description", ""),
+            )
         return self.record_response(self.reload(tool))
 
 

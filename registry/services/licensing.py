@@ -137,3 +137,30 @@ def license_request_withdraw(*, actor, request: LicenseRequest) -> LicenseReques
     request.save()
     record_change(actor=actor, record=request, action="updated", before={"status": "pending"})
     return request
+
+
+@transaction.atomic
+def license_offer_close(*, actor, offer: LicenseOffer, note: str = "") -> LicenseOffer:
+    """Withdraw an offer for good: it leaves the marketplace and its pending requests are
+    declined (their requesters are told, as for any decision)."""
+    _require(actor, Action.CHANGE, offer)
+    offer = LicenseOffer.objects.select_for_update().get(pk=offer.pk)
+    if offer.status == taxonomy.LicenseOfferStatus.CLOSED:
+        raise ValidationError({"status": _("This offer is already closed.")})
+    before = snapshot(offer)
+    offer.status = taxonomy.LicenseOfferStatus.CLOSED
+    offer.save(update_fields=["status", "updated_at"])
+    record_change(actor=actor, record=offer, action="updated", before=before)
+    decided_by = actor if actor is not None and actor.is_authenticated else None
+    pending = LicenseRequest.objects.select_for_update().filter(
+        offer=offer, status=RequestStatus.PENDING
+    )
+    for request in pending:
+        request.status = RequestStatus.DECLINED
+        request.decided_by = decided_by
+        request.decided_at = timezone.now()
+        request.decision_note = note or _("The offer was closed.")
+        request.save()
+        record_change(actor=actor, record=request, action="updated", before={"status": "pending"})
+        notification_events.licence_request_decided(request)
+    return offer

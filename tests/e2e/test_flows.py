@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from registry.models import LicenseRequest, Need, Tool
+from registry.models import LicenseOffer, LicenseRequest, Need, Tool
 from tests.factories import (
     LicenseOfferFactory,
     MembershipFactory,
@@ -112,6 +112,32 @@ def test_request_and_approve_a_licence(page, context, editor):
 
     expect(page.locator(".messages")).to_contain_text("The request was approved.")
     assert LicenseRequest.objects.get(offer=offer).status == "approved"
+
+
+def test_offer_then_close_a_licence_from_the_tool_page(page, editor, shelter_tool):
+    tool = ToolFactory(organization=editor.organization, name="Harbour Ledger")
+    sign_in(page, "editor@example.org")
+    page.goto(f"/tools/{tool.slug}/")
+    page.get_by_role("link", name="Offer a licence").click()
+
+    page.fill("#id_title", "Free seats for shelters")
+    page.select_option("#id_terms", "free")
+    page.get_by_label("Non-governmental organization").check()
+    page.fill("#id_seats", "0")
+    page.click("main button[type=submit]")
+    expect(page.locator("#field-seats .field__error")).to_be_visible()
+    page.fill("#id_seats", "5")
+    page.click("main button[type=submit]")
+
+    expect(page.locator(".messages")).to_contain_text("Free seats for shelters")
+    expect(page.locator(".offer")).to_contain_text("Free seats for shelters")
+    page.locator(".offer").get_by_role("link", name="Close").click()
+    page.get_by_role("button", name="Yes, close the offer").click()
+
+    expect(page.locator(".messages")).to_contain_text("is closed")
+    offer = LicenseOffer.objects.get(tool=tool)
+    assert (offer.seats, offer.status) == (5, "closed")
+    assert offer.facet_codes("eligible_sectors") == ["ngo"]
 
 
 def test_moderator_verifies_an_organization(page):
