@@ -1,7 +1,9 @@
 """`GET /api/v1/search/`: full-text search over what the caller may see, with facet counts.
 
-The result set, its total and every facet count are computed from querysets that start from
-`restrict()`, so no figure reveals a hidden record.
+The work is registry.search.results.search_results(), shared with the /search/ page: the
+result set, its total and every facet count are computed from querysets that start from
+`restrict()`, so no figure reveals a hidden record. This view only reads the parameters,
+pages the results and shapes the answer.
 """
 
 from __future__ import annotations
@@ -14,15 +16,17 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from registry import selectors
-from registry.filtersets import NeedFilterSet, ToolFilterSet
-from registry.models import Need, Tool
-from registry.search import get_backend
+from registry.search.results import (
+    NEED_FACETS,
+    TOOL_FACETS,
+    TYPES,
+    InvalidSearch,
+    SearchItem,
+    search_results,
+)
+from registry.search.text import MAX_QUERY_LENGTH
 
-MAX_QUERY_LENGTH = 500
-TYPES = ("tool", "need", "organization")
-TOOL_FACETS = ["functions", "purposes", "trafficking_types", "target_users", "regions"]
-NEED_FACETS = ["functions", "trafficking_types", "target_users", "regions"]
+__all__ = ["MAX_QUERY_LENGTH", "NEED_FACETS", "TOOL_FACETS", "TYPES", "SearchView"]
 
 
 class SearchPagination(PageNumberPagination):
@@ -54,20 +58,15 @@ class SearchResponseSerializer(serializers.Serializer):
     facets = serializers.DictField(child=FacetCountSerializer(many=True))
 
 
-def _item(request, backend, record, kind: str, text: str) -> dict:
-    name = record.title if kind == "need" else record.name
-    summary = getattr(record, "summary", "") or ""
-    field = "summary" if kind == "tool" else "description"
-    highlight = backend.highlight(record, text, field, max_words=30) if text else ""
-    rank = getattr(record, "search_rank", None)
+def _item(request, item: SearchItem) -> dict:
     return {
-        "type": kind,
-        "slug": record.slug,
-        "name": name,
-        "url": request.build_absolute_uri(record.get_absolute_url()),
-        "summary": summary,
-        "highlight": highlight,
-        "score": float(rank) if rank is not None else None,
+        "type": item.type,
+        "slug": item.slug,
+        "name": item.name,
+        "url": request.build_absolute_uri(item.record.get_absolute_url()),
+        "summary": item.summary,
+        "highlight": item.highlight,
+        "score": item.score,
     }
 
 
@@ -93,57 +92,21 @@ class SearchView(APIView):
         responses={200: SearchResponseSerializer},
     )
     def get(self, request):
-        text = request.query_params.get("q", "")
-        if len(text) > MAX_QUERY_LENGTH:
-            raise exceptions.ValidationError(
-                {"q": [_("At most %(n)d characters.") % {"n": MAX_QUERY_LENGTH}]}
+        try:
+            found = search_results(
+                request.user,
+                q=request.query_params.get("q", ""),
+                type=request.query_params.get("type", "tool"),
+                params=request.query_params,
+                request=request,
             )
-        kind = request.query_params.get("type", "tool")
-        if kind not in TYPES:
-            raise exceptions.ValidationError({"type": [_("Choose tool, need or organization.")]})
-        backend = get_backend()
-        user = request.user
-        params = request.query_params.copy()
-        for reserved in ("q", "type", "page", "page_size"):
-            params.pop(reserved, None)
-
-        if kind == "organization":
-            queryset = selectors.organizations_visible_to(user)
-            sector = request.query_params.get("sector")
-            if sector:
-                queryset = queryset.filter(sector=sector)
-            facets = {"sector": selectors.single_facet_counts(queryset, "sector")}
-        else:
-            filterset_class, facet_names, base = (
-                (ToolFilterSet, TOOL_FACETS, selectors.tool_list(user))
-                if kind == "tool"
-                else (NeedFilterSet, NEED_FACETS, selectors.need_list(user))
-            )
-            filterset = filterset_class(params, queryset=base, request=request)
-            if not filterset.is_valid():
-                raise exceptions.ValidationError(filterset.errors)
-            queryset = filterset.qs
-            facets = {}
-        if text.strip():
-            queryset = backend.search(queryset, text)
-        elif kind == "tool":
-            queryset = queryset.order_by("name", "pk")
-        elif kind == "need":
-            queryset = queryset.order_by("-created_at", "pk")
-        else:
-            queryset = queryset.order_by("name", "pk")
-        if kind != "organization":
-            model = Tool if kind == "tool" else Need
-            ids = queryset.order_by().values("pk")
-            narrowed = model.objects.filter(pk__in=ids)
-            facets = {name: selectors.facet_counts(narrowed, name) for name in facet_names}
-
+        except InvalidSearch as error:
+            raise exceptions.ValidationError(error.errors) from None
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(queryset, request, view=self)
-        results = [_item(request, backend, record, kind, text) for record in page]
-        response = paginator.get_paginated_response(results)
+        page = paginator.paginate_queryset(found, request, view=self)
+        response = paginator.get_paginated_response([_item(request, item) for item in page])
         response.data["facets"] = {
             name: [{"code": code, "count": count} for code, count in counts]
-            for name, counts in facets.items()
+            for name, counts in found.facets.items()
         }
         return Response(response.data)

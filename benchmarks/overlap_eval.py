@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -92,7 +93,8 @@ def metrics(rows: list[dict]) -> dict[str, float]:
 
 def main() -> int:
     args = parse_args()
-    url = fresh_database("overlap_eval")
+    # BENCH_DB names the database (several people may run the evaluation at once).
+    url = fresh_database(os.environ.get("BENCH_DB", "overlap_eval"))
     from django.conf import settings
 
     settings.REGISTRY_EMBEDDINGS = not args.no_embeddings

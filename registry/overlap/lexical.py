@@ -26,6 +26,9 @@ logger = logging.getLogger(__name__)
 MAX_QUERY_TERMS = 24
 MAX_QUERY_CHARS = 480
 MAX_RESULTS = 300
+# At most about this many records should contain one of the words sent (see _backend_query).
+MAX_LEXICAL_ROWS = 3000
+MAX_CONJUNCTION = 4
 
 
 def query_words(
@@ -58,14 +61,50 @@ def query_words(
     return list(seen)
 
 
-def _backend_query(words: Sequence[str]) -> str:
+def _backend_query(
+    words: Sequence[str], frequencies: tuple[float, dict[str, float]] | None = None
+) -> str:
+    """ "a or b or c" of the first words (at most MAX_QUERY_TERMS and MAX_QUERY_CHARS).
+
+    With `frequencies` (rows, {word: share of rows having it}; the backend's estimate) and
+    a catalogue larger than MAX_LEXICAL_ROWS, a word is skipped when the rows it would add
+    take the estimated matches over MAX_LEXICAL_ROWS: a word half the records contain
+    ranks nothing apart (ts_rank has no IDF) and makes the query rank half the table. The
+    skipped words then come back as one more alternative that requires the rarest few of
+    them together ("a or b or c d"). The draft's other signals (meaning, facets, names)
+    still see every record."""
+    budget = None
+    if frequencies is not None and frequencies[0] > MAX_LEXICAL_ROWS:
+        rows, shares = frequencies
+        budget = MAX_LEXICAL_ROWS
     parts: list[str] = []
     length = 0
+    estimated = 0.0
     for word in words[:MAX_QUERY_TERMS]:
         if length + len(word) + 4 > MAX_QUERY_CHARS:
             break
+        if budget is not None:
+            adds = rows * shares.get(word, 0.0)
+            if estimated + adds > budget:
+                continue
+            estimated += adds
         parts.append(word)
         length += len(word) + 4
+    skipped = [w for w in dict.fromkeys(words[:MAX_QUERY_TERMS]) if w not in parts]
+    if budget is not None and skipped and estimated < budget / 2:
+        # The common words left out, combined: the rarest few of them all required ("a b"
+        # is AND), as many as it takes to fit what is left of the budget.
+        room = max(budget - estimated, budget / 2)
+        rarest = sorted((w for w in skipped if shares.get(w)), key=lambda w: (shares[w], w))
+        conjunction: list[str] = []
+        together = rows
+        for word in rarest[:MAX_CONJUNCTION]:
+            conjunction.append(word)
+            together *= shares[word]
+            if together <= room:
+                break
+        if len(conjunction) > 1 or (conjunction and together <= room):
+            parts.append(" ".join(conjunction))
     return " or ".join(parts)
 
 
@@ -78,13 +117,13 @@ def lexical_ranks(queryset: models.QuerySet, words: Sequence[str]) -> tuple[dict
         from registry.search import get_backend
 
         backend = get_backend(queryset.db)
-        text = _backend_query(words)
         # A savepoint, so that a missing index cannot break the caller's transaction.
         with transaction.atomic(using=queryset.db):
-            rows = list(
-                backend.search(queryset, text).values_list("pk", "search_rank")[:MAX_RESULTS]
-            )
-        return {pk: float(rank or 0.0) for pk, rank in rows}, "search"
+            text = _backend_query(words, backend.term_frequencies(queryset.model, words))
+            if not text:
+                return {}, "search"
+            ids, ranks = backend.ranked_ids(queryset, text, limit=MAX_RESULTS)
+        return dict(zip(ids, ranks, strict=True)), "search"
     except (ImportError, DatabaseError, NotImplementedError):
         logger.info("Search backend unavailable; overlap uses its own BM25.", exc_info=True)
     return bm25_ranks(queryset, words), "bm25"

@@ -20,6 +20,7 @@ import math
 import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .glossary import fold
 
@@ -64,11 +65,14 @@ _SPELLING = (
 )
 
 
+@lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """A light English stemmer: plural and verb endings off, spellings unified.
 
     Deliberately small: it only has to make "hotlines"/"hotline" and "labour"/"labor" meet
-    on both sides of a comparison; it is applied to drafts and records alike."""
+    on both sides of a comparison; it is applied to drafts and records alike. Cached: a
+    catalogue has a few thousand distinct words, and overlap stems every word of a few
+    hundred candidate records per request."""
     w = word
     for pattern, repl in _SPELLING:
         w = pattern.sub(repl, w)

@@ -9,7 +9,10 @@ Reading: `VectorIndex` keeps every stored vector of one model in a process-level
 matrix, refreshed incrementally when the table's (row count, latest updated_at) changes. A
 query passes the ids that `restrict()` allowed; only those rows are compared, so a record the
 caller may not see is never scored. At 100,000 records the matrix is 150 MB and one query is
-a gather plus a matrix-vector product: a few tens of milliseconds.
+a gather plus a matrix-vector product: a few tens of milliseconds. `nearest()` goes the other
+way round for a top-n: it scores every row, then checks only the best few hundred ids
+against the restricted queryset (expanding until it has n), which spares reading the ids of
+every permitted record.
 """
 
 from __future__ import annotations
@@ -195,9 +198,13 @@ class VectorIndex:
 
     def __init__(self, store: type[models.Model]):
         self.store = store
+        self.stamp_name = store._meta.label_lower
         self._lock = threading.Lock()
         self._snapshot = _Snapshot((), np.zeros(0, np.int64),
                                    np.zeros((0, embeddings.DIMENSIONS), np.float32), None)
+        # The database's change stamp of the table when the snapshot was last confirmed
+        # current (registry.search.postgres); None where the database keeps none.
+        self._table_stamp: int | None = None
 
     def _rows(self):
         return self.store.objects.filter(
@@ -208,16 +215,27 @@ class VectorIndex:
         agg = self._rows().aggregate(n=Count("pk"), latest=Max("updated_at"))
         return (agg["n"], agg["latest"])
 
+    def _table_stamp_now(self) -> int | None:
+        from registry.search import get_backend
+
+        return get_backend(self.store.objects.db).stamps([self.stamp_name]).get(self.stamp_name)
+
     def snapshot(self) -> _Snapshot:
-        """The current vectors; one cheap aggregate query when nothing changed."""
-        stamp = self._stamp()
+        """The current vectors. When nothing changed: one primary-key read where the
+        database keeps change stamps (PostgreSQL), else one aggregate over the table."""
+        table_stamp = self._table_stamp_now()
         current = self._snapshot
+        if table_stamp is not None and table_stamp == self._table_stamp and current.stamp:
+            return current
+        stamp = self._stamp()
         if current.stamp == stamp:
+            self._table_stamp = table_stamp
             return current
         with self._lock:
             current = self._snapshot
             if current.stamp != stamp:
                 self._snapshot = self._refreshed(current, stamp)
+            self._table_stamp = table_stamp
             return self._snapshot
 
     def _load(self, queryset) -> tuple[np.ndarray, np.ndarray]:
@@ -277,10 +295,65 @@ class VectorIndex:
             scores[start : start + _CHUNK] = snap.matrix[rows] @ query
         return snap.ids[pos], scores
 
+    def nearest(
+        self, queryset: models.QuerySet, query: np.ndarray, n: int
+    ) -> tuple[dict[int, float], Scores]:
+        """The `n` records of `queryset` (already restricted) nearest to `query`:
+        ({pk: cosine}, best first), and a Scores to look up any other record's cosine.
+
+        Every stored vector is compared (one matrix-vector product); the best candidates
+        are then checked against `queryset` a slice at a time, so permission filtering
+        touches a few hundred ids, never the whole table. The answer is the same as
+        comparing only the permitted rows."""
+        snap = self.snapshot()
+        scores = Scores(snap.ids, snap.matrix @ query if len(snap.ids) else np.zeros(0))
+        if not len(snap.ids) or n <= 0:
+            return {}, scores
+        values = scores.values
+        found: dict[int, float] = {}
+        start, step = 0, max(4 * n, 400)
+        total = len(values)
+        while start < total and len(found) < n:
+            stop = min(total, start + step)
+            # Positions of the best `stop` scores, in order; the first `start` were checked.
+            if stop < total:
+                part = np.argpartition(-values, stop - 1)[:stop]
+            else:
+                part = np.arange(total)
+            order = part[np.lexsort((snap.ids[part], -values[part]))][start:stop]
+            chunk = [int(i) for i in snap.ids[order]]
+            permitted = set(queryset.filter(pk__in=chunk).values_list("pk", flat=True))
+            for pos, pk in zip(order.tolist(), chunk, strict=True):
+                if pk in permitted and len(found) < n:
+                    found[pk] = float(values[pos])
+            start, step = stop, step * 4
+        return found, scores
+
     def clear(self) -> None:
         with self._lock:
+            self._table_stamp = None
             self._snapshot = _Snapshot((), np.zeros(0, np.int64),
                                        np.zeros((0, embeddings.DIMENSIONS), np.float32), None)
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Cosines of every stored vector with one query (ids sorted)."""
+
+    ids: np.ndarray
+    values: np.ndarray
+
+    def of(self, pks) -> dict[int, float]:
+        """{pk: cosine} for those of `pks` that have a vector; the caller passes only
+        records it read through a restricted queryset."""
+        if not len(self.ids):
+            return {}
+        wanted = np.asarray(sorted(int(pk) for pk in pks), dtype=np.int64)
+        if not len(wanted):
+            return {}
+        pos = np.minimum(np.searchsorted(self.ids, wanted), len(self.ids) - 1)
+        hit = self.ids[pos] == wanted
+        return dict(zip(wanted[hit].tolist(), self.values[pos[hit]].tolist(), strict=True))
 
 
 _INDEXES: dict[type, VectorIndex] = {}

@@ -8,6 +8,12 @@
     backend.highlight(tool, "children", "description", max_words=30)   # safe HTML
     backend.similar_names(restricted_tools, "Spotlite")                  # [(pk, 0.46)]
     backend.rebuild()                             # {"tool": n, "need": n, "organization": n}
+    backend.ranked_ids(restricted_tools, "shelter")     # ([pk, ...], [rank, ...]) best first
+    backend.highlight_many(tools, "children", "summary", max_words=30)   # one query
+
+A whole search (results, total, facet counts, highlights) for the API and the /search/ page:
+registry.search.results.search_results(); facet counts over large id sets and facet-sharing
+candidates: registry.search.facets (in memory where the database keeps change stamps).
 
 The input queryset must already be restricted by accounts.permissions.restrict(); the
 backend only filters and ranks inside it. Query syntax and its limits: registry.search.text.
@@ -59,5 +65,5 @@ def ensure_installed(using: str | None = None, **kwargs) -> bool:
     backend = get_backend(using)
     if backend.is_installed():
         return False
-    backend.rebuild()
+    backend.repair()
     return True

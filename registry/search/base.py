@@ -166,6 +166,64 @@ class SearchBackend(ABC):
             text = Truncator(text).words(max_words, truncate="…")
         return escape(text)
 
+    def highlight_many(
+        self,
+        objs,
+        query: str | None,
+        field: str,
+        *,
+        max_words: int | None = None,
+    ) -> list[SafeString]:
+        """highlight() of each of `objs` (records of one model), in one query where the
+        backend can; same order as `objs`."""
+        objs = list(objs)
+        if not objs:
+            return []
+        spec = spec_for(type(objs[0]))
+        parsed = parse_query(query) if not is_blank(query) else None
+        texts = ["" if getattr(o, field, "") is None else str(getattr(o, field, "")) for o in objs]
+        markers = _markers_absent_from("".join(texts))
+        if not (parsed and spec.column(field) and markers):
+            return [self.highlight(o, query, field, max_words=max_words) for o in objs]
+        marked = self._highlight_many(objs, spec, field, texts, parsed, markers, max_words)
+        start, stop = markers
+        result = []
+        for obj, text in zip(objs, texts, strict=True):
+            html = marked.get(obj.pk) if text else None
+            if html is None:
+                if max_words:
+                    text = Truncator(text).words(max_words, truncate="…")
+                result.append(escape(text))
+            else:
+                html = escape(html).replace(start, "<mark>").replace(stop, "</mark>")
+                result.append(mark_safe(html))  # noqa: S308 - all but our markers is escaped
+        return result
+
+    def ranked_ids(
+        self, queryset: models.QuerySet, query: str | None, limit: int | None = None
+    ) -> tuple[list, list]:
+        """(ids, ranks) of the records of `queryset` (already restricted) matching `query`,
+        best first (ties by pk), at most `limit`, in one query: what a result page, its
+        total and its facet counts are computed from. A query with nothing searchable gives
+        two empty lists."""
+        found = self.search(queryset, query)
+        if is_blank(query) or found.query.is_empty():
+            return [], []
+        rows = found.values_list("pk", RANK_FIELD)
+        rows = list(rows[:limit] if limit is not None else rows)
+        return [row[0] for row in rows], [float(row[1] or 0.0) for row in rows]
+
+    def term_frequencies(self, model, words) -> tuple[float, dict[str, float]] | None:
+        """(rows of `model`'s table, {word: estimated share of rows whose index entry has
+        it}) from the database's statistics, or None where it keeps none worth using. An
+        estimate, for choosing words, never for a figure shown to anyone."""
+        return None
+
+    def stamps(self, names) -> dict[str, int]:
+        """Change stamps of watched tables (see registry.search.postgres); {} where the
+        database keeps none, which tells in-process caches not to trust themselves."""
+        return {}
+
     def similar_names(
         self,
         queryset: models.QuerySet,
@@ -190,6 +248,10 @@ class SearchBackend(ABC):
         self.clear()
         return self.populate()
 
+    def repair(self) -> None:
+        """Put back what is missing; refill the index unless only its helpers were missing."""
+        self.rebuild()
+
     # --- What each backend provides ---------------------------------------------------------
 
     @abstractmethod
@@ -198,6 +260,14 @@ class SearchBackend(ABC):
     @abstractmethod
     def _highlight(self, obj, spec, field, text, parsed, markers, max_words) -> str | None:
         """`text` (or a passage of it) with matches between the two marker characters."""
+
+    def _highlight_many(self, objs, spec, field, texts, parsed, markers, max_words) -> dict:
+        """{pk: marked text or None}; by default one _highlight() per record."""
+        return {
+            obj.pk: self._highlight(obj, spec, field, text, parsed, markers, max_words)
+            for obj, text in zip(objs, texts, strict=True)
+            if text
+        }
 
     @abstractmethod
     def _similar_names(self, queryset, spec, name, limit, threshold) -> list[tuple[int, float]]: ...

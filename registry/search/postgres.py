@@ -24,6 +24,13 @@ tsquery's && || !!, through django.contrib.postgres.search.SearchQuery. Ranking 
 
 Names: pg_trgm with a GIN trigram index on each name column; similar_names filters with the
 index-backed `%` operator and orders by similarity().
+
+Change stamps (for in-process caches): statement-level triggers on the facet link tables and
+the embedding tables write a fresh number from a sequence into `registry_search_stamp` (one
+row per watched model) in the writing transaction. A cache built from a table remembers the
+stamp it saw and reloads when the stamp it reads differs: one primary-key read per request
+instead of an aggregate over the table. Numbers come from a sequence, which never goes
+back, so a rolled-back write can never make a stale cache look current.
 """
 
 from __future__ import annotations
@@ -39,8 +46,9 @@ from django.contrib.postgres.search import (
     SearchVectorField,
     TrigramSimilarity,
 )
-from django.db import models, transaction
+from django.db import DatabaseError, models, transaction
 from django.db.models import F, Func, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.sql import Query
 
 from .base import (
@@ -50,11 +58,87 @@ from .base import (
     SIMILARITY_THRESHOLD,
     IndexSpec,
     SearchBackend,
+    spec_for,
 )
-from .text import ParsedQuery, Term
+from .text import ParsedQuery, Term, is_blank, parse_query
 
 CONFIG = "english"
 VECTOR_COLUMN = "search_vector"
+STAMP_TABLE = "registry_search_stamp"
+STAMP_SEQUENCE = "registry_search_stamp_seq"
+STAMP_FUNCTION = "registry_search_bump"
+# Session settings for the full-text queries of one search: the index and tables are read
+# from memory, so a random page costs little more than a sequential one (PostgreSQL's default
+# of 4 makes it scan all of registry_tool rather than use the GIN index for common words).
+LOCAL_SETTINGS = {"random_page_cost": "1.1", "jit": "off"}
+# Matches ranked again by ts_rank_cd after a first, cheaper ranking (see ranked_ids).
+RESCORED = 1000
+# similar_names first looks among names at least this similar (see _similar_names).
+QUICK_NAME_THRESHOLD = 0.5
+# Lexeme statistics (pg_stats) change only with ANALYZE: read them again after this long.
+LEXEME_STATS_SECONDS = 300
+_LEXEME_STATS: dict = {}
+
+
+def stamped_tables() -> dict[str, str]:
+    """{table: stamp name}: the tables whose writes bump a change stamp.
+
+    The facet link tables of tools and needs (stamp "<app>.<model>:facets") and the
+    embedding tables (stamp "<app>.<model>")."""
+    from django.apps import apps
+
+    tables: dict[str, str] = {}
+    for label in ("registry.tool", "registry.need"):
+        model = apps.get_model(label)
+        for field in model._meta.many_to_many:
+            if field.name == "restricted_to_sectors":
+                continue
+            tables[field.remote_field.through._meta.db_table] = f"{label}:facets"
+    for label in ("registry.toolembedding", "registry.needembedding"):
+        tables[apps.get_model(label)._meta.db_table] = label
+    return tables
+
+
+def _stamp_trigger(table: str) -> str:
+    return f"registry_search_stamp_{table}"[:63]
+
+
+def _stamp_statements(present: set[str], tables: dict[str, str]) -> list[str]:
+    statements = []
+    if f"table:{STAMP_TABLE}" not in present:
+        statements += [
+            f"CREATE SEQUENCE IF NOT EXISTS {STAMP_SEQUENCE}",
+            f"CREATE TABLE IF NOT EXISTS {STAMP_TABLE} "
+            "(name varchar(100) PRIMARY KEY, stamp bigint NOT NULL)",
+        ]
+    statements.append(
+        f"""CREATE OR REPLACE FUNCTION {STAMP_FUNCTION}() RETURNS trigger
+            LANGUAGE plpgsql AS $$
+            BEGIN
+                INSERT INTO {STAMP_TABLE} (name, stamp)
+                VALUES (TG_ARGV[0], nextval('{STAMP_SEQUENCE}'))
+                ON CONFLICT (name) DO UPDATE SET stamp = EXCLUDED.stamp;
+                RETURN NULL;
+            END
+            $$"""  # noqa: S608 - identifiers are ours
+    )
+    for table, name in tables.items():
+        if f"trigger:{_stamp_trigger(table)}" not in present:
+            statements.append(
+                f"CREATE TRIGGER {_stamp_trigger(table)} AFTER INSERT OR UPDATE OR DELETE "
+                f"OR TRUNCATE ON {table} FOR EACH STATEMENT "
+                f"EXECUTE FUNCTION {STAMP_FUNCTION}('{name}')"
+            )
+    return statements
+
+
+def _uninstall_stamp_statements(tables: dict[str, str]) -> list[str]:
+    statements = [f"DROP TRIGGER IF EXISTS {_stamp_trigger(table)} ON {table}" for table in tables]
+    return statements + [
+        f"DROP FUNCTION IF EXISTS {STAMP_FUNCTION}()",
+        f"DROP TABLE IF EXISTS {STAMP_TABLE}",
+        f"DROP SEQUENCE IF EXISTS {STAMP_SEQUENCE}",
+    ]
 
 
 def _vector_sql(spec: IndexSpec, row: str) -> str:
@@ -224,7 +308,168 @@ class PostgresSearchBackend(SearchBackend):
             cursor.execute(f"SELECT {sql}", params)  # noqa: S608 - compiled by the ORM
             return cursor.fetchone()[0]
 
+    def _highlight_many(self, objs, spec, field, texts, parsed, markers, max_words):
+        start, stop = markers
+        options = {"start_sel": start, "stop_sel": stop}
+        if max_words:
+            max_words = max(2, int(max_words))
+            options.update(max_words=max_words, min_words=max(1, max_words // 2))
+        else:
+            options["highlight_all"] = True
+        headline = SearchHeadline(
+            RawSQL("u.t", [], output_field=models.TextField()),
+            wanted_tsquery(parsed),
+            config=CONFIG,
+            **options,
+        )
+        query = Query(None)
+        compiler = query.get_compiler(using=self.using)
+        sql, params = compiler.compile(headline.resolve_expression(query))
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {sql} FROM unnest(%s::text[]) WITH ORDINALITY AS u(t, n) ORDER BY n",  # noqa: S608
+                [*params, [t.replace("\x00", " ") for t in texts]],
+            )
+            marked = [row[0] for row in cursor.fetchall()]
+        return {obj.pk: m for obj, text, m in zip(objs, texts, marked, strict=True) if text}
+
+    def _local_settings(self, cursor) -> None:
+        """Planner settings for this transaction only (see LOCAL_SETTINGS)."""
+        names = list(LOCAL_SETTINGS)
+        cursor.execute(
+            "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in names),
+            [v for name in names for v in (name, LOCAL_SETTINGS[name])],
+        )
+
+    def ranked_ids(self, queryset, query, limit=None):
+        """One statement: the permitted matches, ranked, as two lists (ids, ranks).
+
+        Every match is ranked by ts_rank, which is cheap; the best RESCORED of those are
+        ranked again by ts_rank_cd (cover density, the search's order) and come first. Any
+        further matches (a page past the first RESCORED results) keep ts_rank's order, with
+        scores scaled below the last rescored one. So ranking costs little more than
+        finding the matches, and the first pages are exactly ts_rank_cd's."""
+        if is_blank(query):
+            return [], []
+        parsed = parse_query(query)
+        if not parsed:
+            return [], []
+        spec = spec_for(queryset.model)
+        query_expr = tsquery(parsed)
+        vector = _StoredVector()
+        found = queryset.filter(SearchVectorExact(vector, query_expr)).annotate(
+            **{RANK_FIELD: SearchRank(vector, query_expr)}
+        )
+        sql, params = found.order_by().values_list("pk", RANK_FIELD).query.sql_with_params()
+        compiler = Query(None).get_compiler(using=self.using)
+        query_sql, query_params = compiler.compile(query_expr.resolve_expression(Query(None)))
+        rescored = RESCORED if limit is None else max(int(limit), RESCORED)
+        cap = "" if limit is None else f" LIMIT {int(limit)}"
+        # Every match, unsorted (sorting is cheaper in numpy, and needed only past the
+        # rescored ones): what the total and the facet counts are computed from.
+        rest = "(SELECT array_agg(id) FROM hits), (SELECT array_agg(rank) FROM hits)"
+        if limit is not None:
+            rest = "NULL, NULL"
+        statement = (
+            f"WITH hits(id, rank) AS MATERIALIZED ({sql}), "  # noqa: S608 - compiled by the ORM
+            f"best AS (SELECT id FROM hits ORDER BY rank DESC, id LIMIT {rescored}), "
+            f"rescored AS MATERIALIZED (SELECT t.id, ts_rank_cd(t.{VECTOR_COLUMN}, {query_sql}) "
+            f"AS rank FROM {spec.table} t WHERE t.id IN (SELECT id FROM best)) "
+            f"SELECT array(SELECT id FROM rescored ORDER BY rank DESC, id{cap}), "
+            f"array(SELECT rank FROM rescored ORDER BY rank DESC, id{cap}), {rest}"
+        )
+        with transaction.atomic(using=self.using), self.connection.cursor() as cursor:
+            self._local_settings(cursor)
+            cursor.execute(statement, [*params, *query_params])
+            ids, ranks, all_ids, all_ranks = cursor.fetchone()
+        ids, ranks = list(ids), [float(r) for r in ranks]
+        if all_ids and len(all_ids) > len(ids):
+            import numpy as np
+
+            rest_ids = np.asarray(all_ids, dtype=np.int64)
+            rest_ranks = np.asarray(all_ranks, dtype=np.float64)
+            keep = ~np.isin(rest_ids, np.asarray(ids, dtype=np.int64))
+            rest_ids, rest_ranks = rest_ids[keep], rest_ranks[keep]
+            order = np.lexsort((rest_ids, -rest_ranks))
+            rest_ids, rest_ranks = rest_ids[order], rest_ranks[order]
+            floor = min(ranks) if ranks else 0.0
+            top = float(rest_ranks.max()) if len(rest_ranks) else 0.0
+            scale = min(1.0, floor / top) if top > 0 else 1.0
+            ids += rest_ids.tolist()
+            ranks += (rest_ranks * scale).tolist()
+        return ids, ranks
+
+    def term_frequencies(self, model, words):
+        """From pg_stats' most common lexemes of the table's search_vector (ANALYZE keeps
+        them); a word absent from that list gets half the least common entry's share, as
+        PostgreSQL's own estimate for tsvector matches does."""
+        words = [w for w in dict.fromkeys(words) if w]
+        table = model._meta.db_table
+        stats = self._lexeme_stats(table)
+        if stats is None or not words:
+            return None
+        rows, frequencies, floor = stats
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT array(SELECT array_to_string(tsvector_to_array("  # noqa: S608
+                f"to_tsvector('{CONFIG}', u.w)), ' ') "
+                "FROM unnest(%s::text[]) WITH ORDINALITY AS u(w, n) ORDER BY u.n)",
+                [words],
+            )
+            lexemes = cursor.fetchone()[0]
+        shares = {}
+        for word, found in zip(words, lexemes, strict=True):
+            parts = found.split()
+            shares[word] = min((frequencies.get(p, floor / 2) for p in parts), default=0.0)
+        return rows, shares
+
+    def _lexeme_stats(self, table: str):
+        """(rows, {lexeme: share}, least share listed), cached a few minutes per table."""
+        import time
+
+        key = (self.connection.settings_dict.get("NAME"), table)
+        cached = _LEXEME_STATS.get(key)
+        if cached and time.monotonic() - cached[0] < LEXEME_STATS_SECONDS:
+            return cached[1]
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT c.reltuples, s.most_common_elems::text::text[], "
+                "s.most_common_elem_freqs FROM pg_class c "
+                "LEFT JOIN pg_stats s ON s.schemaname = current_schema() "
+                "AND s.tablename = c.relname AND s.attname = %s "
+                "WHERE c.oid = to_regclass(%s)",
+                [VECTOR_COLUMN, table],
+            )
+            row = cursor.fetchone()
+        stats = None
+        if row and row[1] and row[2] and row[0] and row[0] > 0:
+            elems, freqs = row[1], row[2]
+            shares = dict(zip(elems, (float(f) for f in freqs[: len(elems)]), strict=True))
+            # After the per-element shares come the least and greatest share and nulls.
+            floor = float(freqs[len(elems)]) if len(freqs) > len(elems) else min(shares.values())
+            stats = (float(row[0]), shares, floor)
+        _LEXEME_STATS[key] = (time.monotonic(), stats)
+        return stats
+
     def _similar_names(self, queryset, spec, name, limit, threshold):
+        # First among the very similar only (the index then rechecks far fewer rows): when
+        # that already gives `limit` names, they are the best ones, the same answer.
+        if SIMILARITY_THRESHOLD <= threshold < QUICK_NAME_THRESHOLD:
+            with transaction.atomic(using=self.using), self.connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT set_config('pg_trgm.similarity_threshold', %s, true)",
+                    [str(QUICK_NAME_THRESHOLD)],
+                )
+                rows = self._names_above(queryset, spec, name, limit, QUICK_NAME_THRESHOLD)
+                cursor.execute(
+                    "SELECT set_config('pg_trgm.similarity_threshold', %s, true)",
+                    [str(SIMILARITY_THRESHOLD)],
+                )
+            if len(rows) >= limit:
+                return rows
+        return self._names_above(queryset, spec, name, limit, threshold)
+
+    def _names_above(self, queryset, spec, name, limit, threshold):
         candidates = queryset.annotate(name_similarity=TrigramSimilarity(spec.name_column, name))
         if threshold >= SIMILARITY_THRESHOLD:
             candidates = candidates.filter(_TrigramMatches(F(spec.name_column), Value(name)))
@@ -245,6 +490,7 @@ class PostgresSearchBackend(SearchBackend):
     def _present(self) -> set[str]:
         """What of the index exists: "column:<table>", "trigger:<name>", "index:<name>"."""
         tables = [spec.table for spec in INDEXED]
+        watched = tables + list(self._stamped())
         with self.connection.cursor() as cursor:
             cursor.execute(
                 "SELECT 'column:' || table_name FROM information_schema.columns "
@@ -254,8 +500,10 @@ class PostgresSearchBackend(SearchBackend):
                 "JOIN pg_class c ON c.oid = t.tgrelid "
                 "WHERE NOT t.tgisinternal AND c.relname = ANY(%s) "
                 "UNION ALL SELECT 'index:' || indexname FROM pg_indexes "
-                "WHERE schemaname = current_schema() AND tablename = ANY(%s)",
-                [VECTOR_COLUMN, tables, tables, tables],
+                "WHERE schemaname = current_schema() AND tablename = ANY(%s) "
+                "UNION ALL SELECT 'table:' || table_name FROM information_schema.tables "
+                "WHERE table_schema = current_schema() AND table_name = %s",
+                [VECTOR_COLUMN, tables, watched, tables, STAMP_TABLE],
             )
             return {row[0] for row in cursor.fetchall()}
 
@@ -266,12 +514,35 @@ class PostgresSearchBackend(SearchBackend):
             expected |= {f"index:{name}" for name in _indexes(spec)}
             if spec.uses_owner_name:
                 expected.add(f"trigger:{_owner_function(spec)}")
+        expected.add(f"table:{STAMP_TABLE}")
+        expected |= {f"trigger:{_stamp_trigger(table)}" for table in self._stamped()}
         return expected
+
+    def _stamped(self) -> dict[str, str]:
+        """stamped_tables() that exist yet (migration 0003 installs before 0004 adds some)."""
+        existing = set(self.connection.introspection.table_names())
+        return {t: name for t, name in stamped_tables().items() if t in existing}
+
+    def stamps(self, names) -> dict[str, int]:
+        """{name: stamp} for the given stamp names; 0 for a table never written since
+        install; {} when the stamp table is missing (then caches must not trust anything)."""
+        names = list(names)
+        try:
+            with transaction.atomic(using=self.using), self.connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT name, stamp FROM {STAMP_TABLE} WHERE name = ANY(%s)",  # noqa: S608
+                    [names],
+                )
+                found = dict(cursor.fetchall())
+        except DatabaseError:
+            return {}
+        return {name: int(found.get(name, 0)) for name in names}
 
     def install(self) -> None:
         present = self._present()
         statements = [] if "pg_trgm" in self._extensions() else ["CREATE EXTENSION pg_trgm"]
         statements += [s for spec in INDEXED for s in _install_statements(spec, present)]
+        statements += _stamp_statements(present, self._stamped())
         self._execute(statements)
 
     def _extensions(self) -> set[str]:
@@ -281,10 +552,21 @@ class PostgresSearchBackend(SearchBackend):
 
     def uninstall(self) -> None:
         # pg_trgm stays: other code may use it, and dropping it needs more privilege.
-        self._execute(s for spec in INDEXED for s in _uninstall_statements(spec))
+        statements = [s for spec in INDEXED for s in _uninstall_statements(spec)]
+        self._execute(statements + _uninstall_stamp_statements(self._stamped()))
 
     def is_installed(self) -> bool:
         return self._expected() <= self._present()
+
+    def repair(self) -> None:
+        """Install what is missing; refill the vectors only if part of the index itself was
+        missing (not merely the change stamps), since refilling rewrites every row."""
+        missing = self._expected() - self._present()
+        index_parts = {m for m in missing if "registry_search_stamp" not in m}
+        if index_parts:
+            self.rebuild()
+        else:
+            self.install()
 
     def clear(self) -> None:
         self._execute(f"UPDATE {spec.table} SET {VECTOR_COLUMN} = NULL" for spec in INDEXED)  # noqa: S608

@@ -235,6 +235,30 @@ class SQLiteSearchBackend(SearchBackend):
             row = cursor.fetchone()
         return row[0] if row else None
 
+    def _highlight_many(self, objs, spec, field, texts, parsed, markers, max_words):
+        pks = [obj.pk for obj, text in zip(objs, texts, strict=True) if text and obj.pk]
+        if not pks:
+            return {}
+        table = text_table(spec)
+        index = [c.name for c in spec.columns].index(field)
+        match = to_fts5_any(parsed.wanted_terms, column=field)
+        start, stop = markers
+        if max_words:
+            tokens = max(1, min(int(max_words), MAX_SNIPPET_TOKENS))
+            function, args = "snippet", [start, stop, "…", tokens]
+            placeholders = "%s, %s, %s, %s"
+        else:
+            function, args = "highlight", [start, stop]
+            placeholders = "%s, %s"
+        ids = ", ".join("%s" for _ in pks)
+        sql = (
+            f"SELECT rowid, {function}({table}, {index}, {placeholders}) FROM {table} "  # noqa: S608 - identifiers are ours
+            f"WHERE {table} MATCH %s AND rowid IN ({ids})"
+        )
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, [*args, match, *pks])
+            return dict(cursor.fetchall())
+
     def _similar_names(self, queryset, spec, name, limit, threshold):
         grams = inner_trigrams(name)
         if grams:

@@ -1,0 +1,251 @@
+"""Facet look-ups over large id sets: counts per code, and records sharing given codes.
+
+Counting the facets of 15,000 search hits through the link tables costs PostgreSQL a scan of
+each link table (hundreds of milliseconds at 100,000 tools). Where the database keeps change
+stamps (PostgreSQL: see registry.search.postgres), a process keeps every (record, code) pair
+of a model's facets in numpy arrays instead, reloaded whenever a stamp says a link table was
+written; a count is then a mask and a bincount. Elsewhere (SQLite), the same functions run
+one grouped query per facet.
+
+Permissions: nothing here decides what anyone may see. Callers pass ids that a queryset
+starting from `accounts.permissions.restrict()` produced (the search hits), or filter the
+candidates this module proposes through such a queryset (`records_sharing`), so a hidden
+record is never counted or returned.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from django.db import models
+from django.db.models import Count
+
+FacetCounts = list[tuple[str, int]]
+
+
+@dataclass(frozen=True)
+class _Pairs:
+    record_ids: np.ndarray  # int64, one per (record, code) link, ascending
+    code_index: np.ndarray  # int32 index into `codes`
+    codes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    stamp: int
+    facets: dict[str, _Pairs]
+
+
+def _through(model, facet: str):
+    field = model._meta.get_field(facet)
+    through = field.remote_field.through
+    own = f"{model._meta.model_name}_id"
+    target = f"{field.related_model._meta.model_name}_id"
+    return through, own, target
+
+
+class FacetIndex:
+    """Every facet link of one model in memory, kept in step through the change stamp."""
+
+    def __init__(self, model: type[models.Model], facets: Sequence[str]):
+        self.model = model
+        self.facets = tuple(facets)
+        self.stamp_name = f"{model._meta.label_lower}:facets"
+        self._lock = threading.Lock()
+        self._snapshots: dict[str, _Snapshot] = {}
+
+    def snapshot(self, using: str) -> _Snapshot | None:
+        """The current pairs, or None where the database keeps no stamps (use SQL)."""
+        from registry.search import get_backend
+
+        backend = get_backend(using)
+        stamps = backend.stamps([self.stamp_name]) if hasattr(backend, "stamps") else {}
+        if self.stamp_name not in stamps:
+            return None
+        stamp = stamps[self.stamp_name]
+        current = self._snapshots.get(using)
+        if current is not None and current.stamp == stamp:
+            return current
+        with self._lock:
+            current = self._snapshots.get(using)
+            if current is None or current.stamp != stamp:
+                current = _Snapshot(stamp, {f: self._load(f, using) for f in self.facets})
+                self._snapshots[using] = current
+            return current
+
+    def _load(self, facet: str, using: str) -> _Pairs:
+        through, own, target = _through(self.model, facet)
+        rows = list(through.objects.using(using).order_by(own).values_list(own, target))
+        codes = tuple(sorted({code for _, code in rows}))
+        position = {code: i for i, code in enumerate(codes)}
+        record_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        code_index = np.fromiter((position[r[1]] for r in rows), dtype=np.int32, count=len(rows))
+        return _Pairs(record_ids, code_index, codes)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._snapshots.clear()
+
+
+_INDEXES: dict[type, FacetIndex] = {}
+_INDEXES_LOCK = threading.Lock()
+
+
+def facet_index(model: type[models.Model]) -> FacetIndex:
+    with _INDEXES_LOCK:
+        if model not in _INDEXES:
+            names = [f.name for f in model._meta.many_to_many if f.name != "restricted_to_sectors"]
+            _INDEXES[model] = FacetIndex(model, names)
+        return _INDEXES[model]
+
+
+def clear_facet_indexes() -> None:
+    for index in list(_INDEXES.values()):
+        index.clear()
+
+
+def _mask(ids: np.ndarray, size: int) -> np.ndarray:
+    mask = np.zeros(size, dtype=bool)
+    ids = ids[(ids >= 0) & (ids < size)]
+    mask[ids] = True
+    return mask
+
+
+def _sorted_counts(codes: Sequence[str], counts: np.ndarray) -> FacetCounts:
+    pairs = [(codes[i], int(counts[i])) for i in np.flatnonzero(counts)]
+    pairs.sort(key=lambda item: (-item[1], item[0]))
+    return pairs
+
+
+def facet_counts(
+    model: type[models.Model],
+    facets: Iterable[str],
+    *,
+    ids: np.ndarray | None = None,
+    queryset: models.QuerySet | None = None,
+    using: str = "default",
+) -> dict[str, FacetCounts]:
+    """{facet: [(code, records), ...]} over a permitted set of records, most records first.
+
+    Give the set as `ids` (an int array, e.g. the search hits) or as `queryset` (already
+    restricted); with both, the ids serve the in-memory index and the queryset the SQL."""
+    facets = list(facets)
+    snapshot = facet_index(model).snapshot(using)
+    if snapshot is not None and ids is None and queryset is not None:
+        ids = np.fromiter(
+            queryset.order_by().values_list("pk", flat=True).iterator(chunk_size=20000),
+            dtype=np.int64,
+        )
+    if snapshot is not None and ids is not None:
+        result = {}
+        for facet in facets:
+            pairs = snapshot.facets.get(facet)
+            if pairs is None:
+                continue
+            if not len(pairs.record_ids) or not len(ids):
+                result[facet] = []
+                continue
+            mask = _mask(np.asarray(ids, dtype=np.int64), int(pairs.record_ids.max()) + 1)
+            selected = pairs.code_index[mask[pairs.record_ids]]
+            counts = np.bincount(selected, minlength=len(pairs.codes))
+            result[facet] = _sorted_counts(pairs.codes, counts)
+        return result
+    if queryset is None:
+        queryset = model._default_manager.using(using).filter(pk__in=[int(i) for i in ids])
+    return {facet: _sql_counts(queryset, facet) for facet in facets}
+
+
+def _sql_counts(queryset: models.QuerySet, facet: str) -> FacetCounts:
+    through, own, target = _through(queryset.model, facet)
+    rows = (
+        through.objects.using(queryset.db)
+        .filter(**{f"{own}__in": queryset.order_by().values("pk")})
+        .values(target)
+        .annotate(n=Count(own))
+    )
+    pairs = [(row[target], row["n"]) for row in rows]
+    pairs.sort(key=lambda item: (-item[1], item[0]))
+    return pairs
+
+
+def facets_of(
+    model: type[models.Model], pks: Iterable[int], facets: Iterable[str], *, using: str
+) -> dict[int, dict[str, set[str]]] | None:
+    """{pk: {facet: codes}} for the given records from the in-memory index, or None where
+    there is none (then read the link tables). `pks` must come from a restricted queryset."""
+    snapshot = facet_index(model).snapshot(using)
+    if snapshot is None:
+        return None
+    wanted = np.asarray(sorted({int(pk) for pk in pks}), dtype=np.int64)
+    result: dict[int, dict[str, set[str]]] = {int(pk): {} for pk in wanted}
+    for facet in facets:
+        pairs = snapshot.facets.get(facet)
+        if pairs is None:
+            return None
+        starts = np.searchsorted(pairs.record_ids, wanted, side="left")
+        stops = np.searchsorted(pairs.record_ids, wanted, side="right")
+        for pk, lo, hi in zip(wanted.tolist(), starts.tolist(), stops.tolist(), strict=True):
+            if hi > lo:
+                result[pk][facet] = {pairs.codes[i] for i in pairs.code_index[lo:hi].tolist()}
+    return result
+
+
+def records_sharing(
+    queryset: models.QuerySet,
+    facet: str,
+    codes: Iterable[str],
+    limit: int,
+    *,
+    allowed: Callable[[list[int]], set[int]] | None = None,
+) -> list[int]:
+    """Ids of records of `queryset` (already restricted) sharing the most of `codes` in
+    `facet`: most shared codes first, then by id; at most `limit`.
+
+    In memory, candidates are ranked over all records and then checked against `queryset`
+    a slice at a time, so the answer is the same as one grouped query over the permitted
+    records, without counting the whole table in SQL."""
+    codes = list(dict.fromkeys(codes))
+    if not codes or limit <= 0:
+        return []
+    model = queryset.model
+    snapshot = facet_index(model).snapshot(queryset.db)
+    pairs = snapshot.facets.get(facet) if snapshot is not None else None
+    if pairs is None:
+        through, own, target = _through(model, facet)
+        rows = (
+            through.objects.using(queryset.db)
+            .filter(**{f"{target}__in": codes, f"{own}__in": queryset.values("pk")})
+            .values(own)
+            .annotate(n=Count(target))
+            .order_by("-n", own)[:limit]
+        )
+        return [row[own] for row in rows]
+    wanted = np.zeros(len(pairs.codes), dtype=bool)
+    for code in codes:
+        if code in pairs.codes:
+            wanted[pairs.codes.index(code)] = True
+    if not wanted.any():
+        return []
+    hits = pairs.record_ids[wanted[pairs.code_index]]
+    if not len(hits):
+        return []
+    ids, shared = np.unique(hits, return_counts=True)
+    order = np.lexsort((ids, -shared))  # most shared first, then lowest id
+    ranked = ids[order]
+
+    def permitted(chunk: list[int]) -> set[int]:
+        return set(queryset.filter(pk__in=chunk).values_list("pk", flat=True))
+
+    check = allowed or permitted
+    found: list[int] = []
+    start, step = 0, max(4 * limit, 200)
+    while start < len(ranked) and len(found) < limit:
+        chunk = [int(i) for i in ranked[start : start + step]]
+        permitted = check(chunk)
+        found.extend(pk for pk in chunk if pk in permitted)
+        start += step
+        step *= 4
+    return found[:limit]
