@@ -55,6 +55,13 @@ def test_every_surface_shows_exactly_the_readable_records(world, role):
     assert _names(json.dumps(body["results"])) == expected
     assert body["count"] == len(expected)
 
+    # The search page: results of every type at once, one type, and each total.
+    for query in ("/search/?q=Description", "/search/?q=Summary&type=tool"):
+        page = client.get(query)
+        assert _names(page.content.decode()) == expected, query
+        assert page.context["counts"]["tool"] == len(expected), query
+    assert client.get("/search/?q=Description").context["counts"]["need"] == len(expected)
+
     # Overlap with each record's own text.
     for visibility in VISIBILITIES:
         tool = world.tools[visibility]
