@@ -185,6 +185,8 @@ def _readable_q(model, context: AccessContext) -> Q:
     VocabularyTerm = _vocabulary_base()
     if issubclass(model, VocabularyTerm):
         return Q()  # the controlled vocabularies are public knowledge
+    if label.startswith("community."):
+        return community_readable_q(label, context)  # private even to administrators
     if label in _SHAREABLE:
         q = visibility_q(model, context)
         if label == "registry.tooluse":
@@ -219,6 +221,8 @@ def _readable_q(model, context: AccessContext) -> Q:
         if label == "accounts.joinrequest" and context.user_id:
             q |= Q(user_id=context.user_id)
         return q
+    if label == "registry.catalogjob":
+        return catalog_job_readable_q(context)
     if label in ("accounts.accesslogentry", "registry.changerecord"):
         # Whole-registry logs are for moderators; editors see a record's history on it.
         return Q() if context.is_moderator else Q(pk__in=[])
@@ -374,6 +378,203 @@ def is_outside_reader(user, obj) -> bool:
     if visibility not in (V.RESTRICTED, V.PRIVATE):
         return False
     return not belongs_to(user, getattr(obj, "organization_id", None))
+
+
+# --- Need-tool matches, co-signatures and duplicate reviews ---------------------------------
+
+# The role action that lets a member act on behalf of an organization (editors and owners).
+ACT_FOR_ORGANIZATION = Action.ADD
+
+
+def can_decide_need_match(user, need) -> bool:
+    """Confirm or dismiss a tool suggested for a need: whoever may change the need."""
+    return can(user, Action.CHANGE, need)
+
+
+def cosigning_organization_ids(user, need) -> list[int]:
+    """Organizations on whose behalf `user` may co-sign `need` ("we have this need too"):
+    verified organizations other than the need's own, in which the user holds a role that
+    acts for the organization. Reading the need is checked separately (see can_cosign_need)."""
+    context = access_context(user)
+    if not context.is_authenticated or need is None:
+        return []
+    return sorted(
+        org_id
+        for org_id in context.orgs_allowing(ACT_FOR_ORGANIZATION)
+        if org_id in context.verified_org_ids and org_id != need.organization_id
+    )
+
+
+def can_cosign_need(user, need, organization=None) -> bool:
+    """Whether `user` may co-sign `need` (for `organization`, or for any organization)."""
+    ids = cosigning_organization_ids(user, need)
+    if not ids or not can(user, Action.VIEW, need):
+        return False
+    return organization is None or organization.pk in ids
+
+
+def can_withdraw_cosignature(user, organization) -> bool:
+    """Withdraw a co-signature: a member acting for the co-signing organization."""
+    context = access_context(user)
+    return context.is_admin or context.may_in(
+        getattr(organization, "pk", None), ACT_FOR_ORGANIZATION
+    )
+
+
+def can_review_tool_pair(user) -> bool:
+    """Record a verdict on a pair of the duplicates report: moderators (each tool must also
+    be readable by them, which the service checks through restrict())."""
+    return is_moderator(user)
+
+
+# --- Community: contact threads and reports --------------------------------------------------
+# A conversation is read by the person who started it and the members of the organization
+# asked, nobody else: not moderators, not administrators (it is correspondence between two
+# organizations, and may hold operational detail). Reports are read by moderators (for the
+# records they may see) and by the person who made them.
+
+
+def _decides_for(context: AccessContext, organization_id: int | None) -> bool:
+    """Owners and editors: the roles that answer for an organization (DECIDING_ROLES)."""
+    return context.may_in(organization_id, Action.CHANGE)
+
+
+def community_readable_q(label: str, context: AccessContext) -> Q:
+    if not context.is_authenticated:
+        return Q(pk__in=[])
+    if label in ("community.contactthread", "community.contactmessage"):
+        prefix = "thread__" if label == "community.contactmessage" else ""
+        return Q(**{f"{prefix}asker_id": context.user_id}) | Q(
+            **{f"{prefix}organization_id__in": context.active_org_ids}
+        )
+    if label == "community.contactthreadread":
+        return Q(user_id=context.user_id)
+    if label == "community.recordreport":
+        own = Q(reporter_id=context.user_id)
+        if not (context.is_moderator or context.is_admin):
+            return own
+        Tool = apps.get_model("registry", "Tool")
+        Need = apps.get_model("registry", "Need")
+        about_visible = (
+            (Q(tool__isnull=False) & visibility_q(Tool, context, prefix="tool__"))
+            | (Q(need__isnull=False) & visibility_q(Need, context, prefix="need__"))
+            | Q(organization__isnull=False)
+        )
+        return own | about_visible
+    return Q(pk__in=[])
+
+
+def contact_organization_ids(user, record) -> list[int]:
+    """Organizations on whose behalf `user` may ask the owners of `record` (a tool or a
+    need): the verified ones the user belongs to, never the record's own. Asking needs a
+    verified organization so that owners (among them police and shelters) are approached by
+    vetted organizations only, not by anyone who opened an account."""
+    context = access_context(user)
+    if not context.is_authenticated or record is None:
+        return []
+    if context.role_in(record.organization_id) is not None:
+        return []  # the owners themselves
+    if record.organization.is_suspended:
+        return []  # its members may not read the conversation while it is suspended
+    return sorted(org for org in context.verified_org_ids if org != record.organization_id)
+
+
+def can_contact(user, record) -> bool:
+    """Whether `user` may start a conversation with the owners of `record`."""
+    return bool(contact_organization_ids(user, record)) and can(user, Action.VIEW, record)
+
+
+def is_thread_owner_side(user, thread) -> bool:
+    """Whether `user` reads `thread` as a member of the organization asked."""
+    return belongs_to(user, thread.organization_id)
+
+
+def can_write_in_thread(user, thread) -> bool:
+    """Add a message to an open thread: its asker (while a member of the verified
+    organization they asked for) or an owner or editor of the organization asked."""
+    context = access_context(user)
+    if not context.is_authenticated or thread is None or thread.is_closed:
+        return False
+    if thread.asker_id == context.user_id:
+        return thread.asker_organization_id in context.verified_org_ids
+    return _decides_for(context, thread.organization_id)
+
+
+def can_close_thread(user, thread) -> bool:
+    """Close an open thread: the organization asked declines, or the asker withdraws."""
+    context = access_context(user)
+    if not context.is_authenticated or thread is None or thread.is_closed:
+        return False
+    return thread.asker_id == context.user_id or _decides_for(context, thread.organization_id)
+
+
+def can_report(user, record) -> bool:
+    """Report a tool, need or organization `user` may see. Private records are left out:
+    moderators may not read them, so nobody could act on the report (and filing it would
+    show them the record)."""
+    context = access_context(user)
+    if not context.is_authenticated or record is None:
+        return False
+    if getattr(record, "visibility", None) == V.PRIVATE:
+        return False
+    return can(user, Action.VIEW, record)
+
+
+def can_resolve_report(user, report) -> bool:
+    """Hide the reported record or dismiss the report: moderators, for open reports about
+    records they may see."""
+    if not is_moderator(user) or report is None or not report.is_open:
+        return False
+    return can(user, Action.VIEW, report)
+
+
+
+# --- Catalogue import and export jobs; record history ---------------------------------------
+
+
+def catalog_job_readable_q(context: AccessContext) -> Q:
+    """A background import or export is seen by the person who started it (and, through
+    restrict(), by administrators); everyone else gets a 404."""
+    return Q(created_by_id=context.user_id) if context.user_id else Q(pk__in=[])
+
+
+def can_import_catalog(user) -> bool:
+    """Import a catalogue: moderators and administrators only, since an import creates
+    organizations and records across owners."""
+    return is_moderator(user)
+
+
+def can_export_catalog(user) -> bool:
+    """Start a background export: anyone signed in (it holds only what they may read)."""
+    return access_context(user).is_authenticated
+
+
+def can_see_history(user, record) -> bool:
+    """A record's change log: for those who may change the record (its organization's
+    editors or owners, and moderators where they may act on it)."""
+    return can(user, Action.CHANGE, record)
+
+
+def can_restore_version(user, record) -> bool:
+    """Put a record back as an earlier version: moderators who may see its history."""
+    return is_moderator(user) and can_see_history(user, record)
+
+
+# --- The Django admin ------------------------------------------------------------------------
+
+
+def may_enter_admin(user) -> bool:
+    """Active staff members, and (with REGISTRY_REQUIRE_2FA, the default) only once they
+    passed two-factor authentication in this session: the admin is the strongest surface."""
+    from django.conf import settings
+
+    from .security.twofactor import is_verified
+
+    if not (getattr(user, "is_active", False) and getattr(user, "is_staff", False)):
+        return False
+    if not getattr(settings, "REGISTRY_REQUIRE_2FA", True):
+        return True
+    return is_verified(user)
 
 
 __all__ = [

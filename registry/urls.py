@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_history, views_jobs, views_matching, views_offers, views_search
 
 app_name = "registry"
 
@@ -49,7 +49,68 @@ urlpatterns = [
     ),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation-accept"),
     # Search page.
+    path("search/", views_search.search, name="search"),
     # Need-tool matches, co-signing and duplicate reviews.
+    path(
+        "needs/<slug:slug>/matches/",
+        views_matching.need_match_decide,
+        name="need-match-decide",
+    ),
+    path(
+        "needs/<slug:slug>/matches/undo/",
+        views_matching.need_match_undo,
+        name="need-match-undo",
+    ),
+    path("needs/<slug:slug>/cosign/", views_matching.need_cosign, name="need-cosign"),
+    path(
+        "needs/<slug:slug>/cosign/withdraw/",
+        views_matching.need_cosign_withdraw,
+        name="need-cosign-withdraw",
+    ),
+    path(
+        "moderation/duplicates/review/",
+        views_matching.pair_review,
+        name="moderation-pair-review",
+    ),
+    path(
+        "moderation/duplicates/reviews/<int:pk>/undo/",
+        views_matching.pair_review_undo,
+        name="moderation-pair-review-undo",
+    ),
     # Catalogue import and export jobs.
+    path("catalog/jobs/", views_jobs.job_list, name="catalog-job-list"),
+    path("catalog/jobs/new-import/", views_jobs.job_import, name="catalog-job-import"),
+    path("catalog/jobs/new-export/", views_jobs.job_export, name="catalog-job-export"),
+    path("catalog/jobs/<int:pk>/", views_jobs.job_detail, name="catalog-job-detail"),
+    path("catalog/jobs/<int:pk>/errors.csv", views_jobs.job_errors_csv, name="catalog-job-errors"),
+    path("catalog/jobs/<int:pk>/download", views_jobs.job_download, name="catalog-job-download"),
+    path(
+        "history/<str:record_type>/<int:record_id>/restore/<int:change_id>/",
+        views_history.history_restore,
+        name="history-restore",
+    ),
     # Licence offers and translated summaries.
+    path("licences/new/", views_offers.offer_create, name="licence-offer-create"),
+    path("licences/<slug:slug>/edit/", views_offers.offer_edit, name="licence-offer-edit"),
+    path("licences/<slug:slug>/close/", views_offers.offer_close, name="licence-offer-close"),
+    path(
+        "tools/<slug:slug>/offers/new/",
+        views_offers.offer_create_for_tool,
+        name="tool-offer-create",
+    ),
+    path(
+        "tools/<slug:slug>/translations/",
+        views_offers.translation_list,
+        name="tool-translations",
+    ),
+    path(
+        "tools/<slug:slug>/translations/<slug:language>/",
+        views_offers.translation_edit,
+        name="tool-translation-edit",
+    ),
+    path(
+        "tools/<slug:slug>/translations/<slug:language>/delete/",
+        views_offers.translation_delete,
+        name="tool-translation-delete",
+    ),
 ]

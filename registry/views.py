@@ -132,33 +132,53 @@ def tool_detail(request, slug):
     )
 
 
+NEED_ORDERINGS = {
+    "recent": ("-created_at", "-pk"),
+    "cosigned": ("-cosigner_count", "-created_at", "-pk"),
+}
+
+
 @require_safe
 def need_list(request):
+    from registry.matching_selectors import with_cosigner_counts
+
     needs = selectors.need_list(request.user)
-    filterset = NeedFilterSet(request.GET, queryset=needs, request=request)
+    sort = request.GET.get("sort")
+    if sort not in NEED_ORDERINGS:
+        sort = "recent"
+    board = with_cosigner_counts(needs, request.user)
+    filterset = NeedFilterSet(request.GET, queryset=board, request=request)
     return render(
         request,
         "registry/need_list.html",
         {
             "filterset": filterset,
-            "page_obj": _page(request, filterset.qs.order_by("-created_at", "-pk")),
+            "page_obj": _page(request, filterset.qs.order_by(*NEED_ORDERINGS[sort])),
             "facets": page_selectors.facet_groups(NeedFilterSet, request.GET, needs, NEED_SIDEBAR),
+            "sort": sort,
         },
     )
 
 
 @require_safe
 def need_detail(request, slug):
+    from registry.matching_selectors import cosigning_state
+
     need = selectors.need_detail(request.user, slug)
     access_log_record(user=request.user, record=need, surface="page")
+    may_decide = permissions.can_decide_need_match(request.user, need)
     return render(
         request,
         "registry/need_detail.html",
         {
             "need": need,
             "may_change": permissions.can(request.user, Action.CHANGE, need),
+            "may_decide": may_decide,
             "is_moderator": permissions.is_moderator(request.user),
-            "candidate_tools": page_selectors.tools_meeting_need(request.user, need),
+            "tools_for_need": page_selectors.tools_meeting_need(
+                request.user, need, with_dismissed=may_decide
+            ),
+            "cosigning": cosigning_state(request.user, need),
         },
     )
 
@@ -796,11 +816,14 @@ def moderation_access_log(request):
 @moderator_required
 @require_safe
 def moderation_duplicates(request):
+    from registry.matching_selectors import reviewed_pairs
+
     return render(
         request,
         "registry/moderation_duplicates.html",
         {
             "pairs": page_selectors.duplicate_tools(request.user),
             "scan_limit": page_selectors.DUPLICATE_SCAN_LIMIT,
+            "reviewed": reviewed_pairs(request.user),
         },
     )
