@@ -238,16 +238,13 @@ def _vocabulary_base():
     return VocabularyTerm
 
 
-def _member_org_ids(context: AccessContext) -> list[int]:
+def _member_org_ids(context: AccessContext):
     """Organizations the user belongs to, suspended ones included (to see their own page)."""
     if not context.user_id:
         return []
     Membership = apps.get_model("accounts", "Membership")
-    return list(
-        Membership.objects.filter(user_id=context.user_id).values_list(
-            "organization_id", flat=True
-        )
-    )
+    # A subquery, not a list: no statement unless the restricted queryset is evaluated.
+    return Membership.objects.filter(user_id=context.user_id).order_by().values("organization_id")
 
 
 def _writable_q(model, context: AccessContext, action: Action) -> Q:

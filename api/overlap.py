@@ -11,6 +11,9 @@ every problem:
 
 from __future__ import annotations
 
+import re
+
+from django.db.models import CharField, Value
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import exceptions, permissions, serializers, status
@@ -26,6 +29,9 @@ DEFAULT_LIMIT = 10
 MAX_TITLE = 300
 MAX_DESCRIPTION = 10000
 MAX_CODES = 50
+
+# What a vocabulary code looks like ("case_management", "US", "zh-hans").
+_PLAIN_CODE = re.compile(r"[A-Za-z0-9_-]+")
 
 _FACET_VOCABULARIES = {
     "functions": Function,
@@ -95,14 +101,56 @@ class OverlapDraftSerializer(serializers.Serializer):
                         for name in unknown
                     }
                 )
+            self._look_up_codes(data)
         return super().to_internal_value(data)
+
+    def _look_up_codes(self, data: dict) -> None:
+        """Which of the codes the draft names exist, for every vocabulary (and the
+        language) in one statement; the field validators then ask the database only for
+        codes not looked up here."""
+        asked: dict[str, set[str]] = {}
+        for facet in _FACET_VOCABULARIES:
+            values = data.get(facet)
+            if not isinstance(values, list) or len(values) > MAX_CODES:
+                continue
+            codes = {v.strip() for v in values if isinstance(v, str) and v.strip()}
+            if facet == "regions":
+                codes = {normalize_place_or_language("regions", c) for c in codes}
+            # Only plain codes: anything else is left to the field's own checks first.
+            asked[facet] = {c for c in codes if len(c) <= 40 and _PLAIN_CODE.fullmatch(c)}
+        language = data.get("language", "en")
+        if isinstance(language, str) and len(language) <= 20:
+            code = normalize_place_or_language("languages", language.strip() or "en")
+            if _PLAIN_CODE.fullmatch(code):
+                asked["language"] = {code}
+        vocabularies = {**_FACET_VOCABULARIES, "language": Language}
+        parts = [
+            vocabularies[name]
+            .objects.filter(code__in=sorted(codes))
+            .order_by()
+            .annotate(vocabulary=Value(name, output_field=CharField()))
+            .values_list("vocabulary", "code")
+            for name, codes in asked.items()
+            if codes
+        ]
+        known: dict[str, set[str]] = {name: set() for name in asked}
+        if parts:
+            for name, code in parts[0].union(*parts[1:], all=True):
+                known[name].add(code)
+        self._asked, self._found = asked, known
+
+    def _existing(self, name: str, model, codes: list[str]) -> set[str]:
+        asked = getattr(self, "_asked", {}).get(name)
+        if asked is not None and set(codes) <= asked:
+            return self._found[name] & set(codes)
+        return set(model.objects.filter(code__in=codes).values_list("code", flat=True))
 
     def _known_codes(self, facet: str, codes: list[str]) -> list[str]:
         if facet == "regions":
             codes = [normalize_place_or_language("regions", c) for c in codes]
         codes = list(dict.fromkeys(c.strip() for c in codes if c.strip()))
         model = _FACET_VOCABULARIES[facet]
-        known = set(model.objects.filter(code__in=codes).values_list("code", flat=True))
+        known = self._existing(facet, model, codes)
         unknown = [c for c in codes if c not in known]
         if unknown:
             raise serializers.ValidationError(
@@ -129,7 +177,7 @@ class OverlapDraftSerializer(serializers.Serializer):
 
     def validate_language(self, value):
         code = normalize_place_or_language("languages", value.strip() or "en")
-        if not Language.objects.filter(code=code).exists():
+        if code not in self._existing("language", Language, [code]):
             raise serializers.ValidationError(
                 _("Unknown language “%(code)s”.") % {"code": value}, code="unknown_code"
             )

@@ -31,7 +31,7 @@ from accounts.permissions import restrict
 from registry import embeddings, taxonomy
 from registry.models import Need, Tool
 from registry.models.vocabulary import Function, Region, TargetUser, TraffickingType
-from registry.search.facets import facets_of, records_sharing
+from registry.search.facets import facets_of, first_check, records_sharing, sharing_ranked
 
 from . import glossary, lexical, scoring
 from .vectors import vector_index
@@ -171,12 +171,46 @@ def _top(scores: Mapping[int, float], n: int) -> list[int]:
     return [pk for pk, _ in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
 
 
-def _facet_candidates(queryset, facets: Mapping[str, set[str]], n: int) -> list[int]:
+class _Permitted:
+    """Which of some ids the restricted `queryset` holds: asked in batches, remembered for
+    the rest of the request, so the vector and facet candidates of one model are checked
+    in one statement. `also` are ids to check along with the first batch asked."""
+
+    def __init__(self, queryset: models.QuerySet, also: Iterable[int] = ()):
+        self.queryset = queryset
+        self.also = [int(pk) for pk in also]
+        self.known: dict[int, bool] = {}
+
+    def __call__(self, ids: Iterable[int]) -> set[int]:
+        ids = [int(pk) for pk in ids]
+        unknown = [pk for pk in dict.fromkeys([*ids, *self.also]) if pk not in self.known]
+        self.also = []
+        if unknown:
+            found = set(self.queryset.filter(pk__in=unknown).values_list("pk", flat=True))
+            for pk in unknown:
+                self.known[pk] = pk in found
+        return {pk for pk in ids if self.known[pk]}
+
+
+def _facet_candidates(
+    queryset, facets: Mapping[str, set[str]], n: int, allowed: _Permitted | None = None
+) -> list[int]:
     """Records of `queryset` sharing the most of the draft's functions (then lowest id)."""
     wanted = facets.get("functions")
     if not wanted:
         return []
-    return records_sharing(queryset, "functions", sorted(wanted), n)
+    return records_sharing(queryset, "functions", sorted(wanted), n, allowed=allowed)
+
+
+def _facet_first_check(queryset, facets: Mapping[str, set[str]], n: int) -> list[int]:
+    """The facet candidates `_facet_candidates` will check first (not yet permitted)."""
+    wanted = facets.get("functions")
+    if not wanted:
+        return []
+    ranked = sharing_ranked(queryset.model, "functions", sorted(wanted), using=queryset.db)
+    if ranked is None:
+        return []
+    return ranked[: first_check(n)].tolist()
 
 
 def _name_candidates(queryset, title: str, n: int) -> dict[int, float]:
@@ -266,7 +300,6 @@ class _Gathered:
 
     lexical_rel: dict[int, float]
     names: dict[int, float]
-    facet_ids: list[int]
 
 
 def _gather(draft: Draft, reading: _Reading, queryset: models.QuerySet) -> _Gathered:
@@ -274,7 +307,6 @@ def _gather(draft: Draft, reading: _Reading, queryset: models.QuerySet) -> _Gath
     return _Gathered(
         scoring.normalize_ranks(lexical_raw),
         _name_candidates(queryset, draft.title, NAME_POOL),
-        _facet_candidates(queryset, reading.facets, FACET_POOL),
     )
 
 
@@ -290,15 +322,20 @@ def _score_model(
     gathered = gathered or _gather(draft, reading, queryset)
     lexical_rel = gathered.lexical_rel
 
+    # The vector and facet candidates are checked against the restricted queryset together.
+    permitted = _Permitted(queryset, also=_facet_first_check(queryset, reading.facets, FACET_POOL))
     nearest: dict[int, float] = {}
     scores = None
     if query_vector is not None:
-        nearest, scores = vector_index(model).nearest(queryset, query_vector, SEMANTIC_POOL)
+        nearest, scores = vector_index(model).nearest(
+            queryset, query_vector, SEMANTIC_POOL, allowed=permitted
+        )
+    facet_ids = _facet_candidates(queryset, reading.facets, FACET_POOL, permitted)
 
     pool = set(_top(lexical_rel, LEXICAL_POOL))
     pool |= set(nearest)
     pool |= set(gathered.names)
-    pool |= set(gathered.facet_ids)
+    pool |= set(facet_ids)
     if not pool:
         return []
     # Re-read the pool through the restricted queryset: only allowed rows come back.
@@ -390,6 +427,14 @@ def find_overlaps(
     if not draft.text:
         return []
     limit = max(1, min(MAX_LIMIT, int(limit)))
+    from registry.search.postgres import stamps_read_once
+
+    # The in-memory facet and vector caches check their change stamps: one read for all.
+    with stamps_read_once():
+        return _find_overlaps(draft, user=user, limit=limit, exclude=exclude)
+
+
+def _find_overlaps(draft: Draft, *, user, limit: int, exclude) -> list[OverlapMatch]:
     reading = read(draft)
     # The draft is embedded on another thread (the model's C code releases the GIL) while
     # this one asks the database for the lexical, name and facet candidates.

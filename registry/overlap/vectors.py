@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -296,7 +296,12 @@ class VectorIndex:
         return snap.ids[pos], scores
 
     def nearest(
-        self, queryset: models.QuerySet, query: np.ndarray, n: int
+        self,
+        queryset: models.QuerySet,
+        query: np.ndarray,
+        n: int,
+        *,
+        allowed: Callable[[list[int]], set[int]] | None = None,
     ) -> tuple[dict[int, float], Scores]:
         """The `n` records of `queryset` (already restricted) nearest to `query`:
         ({pk: cosine}, best first), and a Scores to look up any other record's cosine.
@@ -304,7 +309,8 @@ class VectorIndex:
         Every stored vector is compared (one matrix-vector product); the best candidates
         are then checked against `queryset` a slice at a time, so permission filtering
         touches a few hundred ids, never the whole table. The answer is the same as
-        comparing only the permitted rows."""
+        comparing only the permitted rows. `allowed(ids)`, if given, answers which of `ids`
+        `queryset` holds (e.g. remembering earlier answers); by default a query per slice."""
         snap = self.snapshot()
         scores = Scores(snap.ids, snap.matrix @ query if len(snap.ids) else np.zeros(0))
         if not len(snap.ids) or n <= 0:
@@ -322,7 +328,10 @@ class VectorIndex:
                 part = np.arange(total)
             order = part[np.lexsort((snap.ids[part], -values[part]))][start:stop]
             chunk = [int(i) for i in snap.ids[order]]
-            permitted = set(queryset.filter(pk__in=chunk).values_list("pk", flat=True))
+            if allowed is not None:
+                permitted = allowed(chunk)
+            else:
+                permitted = set(queryset.filter(pk__in=chunk).values_list("pk", flat=True))
             for pos, pk in zip(order.tolist(), chunk, strict=True):
                 if pk in permitted and len(found) < n:
                     found[pk] = float(values[pos])

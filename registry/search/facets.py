@@ -193,6 +193,35 @@ def facets_of(
     return result
 
 
+def sharing_ranked(
+    model: type[models.Model], facet: str, codes: Iterable[str], *, using: str
+) -> np.ndarray | None:
+    """Ids of ALL records of `model` having any of `codes` in `facet`, most shared codes
+    first, then by id; None where there is no in-memory index. Not permission-checked:
+    callers keep only the ids a restricted queryset returns."""
+    snapshot = facet_index(model).snapshot(using)
+    pairs = snapshot.facets.get(facet) if snapshot is not None else None
+    if pairs is None:
+        return None
+    wanted = np.zeros(len(pairs.codes), dtype=bool)
+    for code in dict.fromkeys(codes):
+        if code in pairs.codes:
+            wanted[pairs.codes.index(code)] = True
+    if not wanted.any():
+        return np.zeros(0, np.int64)
+    hits = pairs.record_ids[wanted[pairs.code_index]]
+    if not len(hits):
+        return np.zeros(0, np.int64)
+    ids, shared = np.unique(hits, return_counts=True)
+    order = np.lexsort((ids, -shared))  # most shared first, then lowest id
+    return ids[order]
+
+
+def first_check(limit: int) -> int:
+    """How many ranked candidates `records_sharing` checks first."""
+    return max(4 * limit, 200)
+
+
 def records_sharing(
     queryset: models.QuerySet,
     facet: str,
@@ -211,9 +240,8 @@ def records_sharing(
     if not codes or limit <= 0:
         return []
     model = queryset.model
-    snapshot = facet_index(model).snapshot(queryset.db)
-    pairs = snapshot.facets.get(facet) if snapshot is not None else None
-    if pairs is None:
+    ranked = sharing_ranked(model, facet, codes, using=queryset.db)
+    if ranked is None:
         through, own, target = _through(model, facet)
         rows = (
             through.objects.using(queryset.db)
@@ -223,25 +251,15 @@ def records_sharing(
             .order_by("-n", own)[:limit]
         )
         return [row[own] for row in rows]
-    wanted = np.zeros(len(pairs.codes), dtype=bool)
-    for code in codes:
-        if code in pairs.codes:
-            wanted[pairs.codes.index(code)] = True
-    if not wanted.any():
+    if not len(ranked):
         return []
-    hits = pairs.record_ids[wanted[pairs.code_index]]
-    if not len(hits):
-        return []
-    ids, shared = np.unique(hits, return_counts=True)
-    order = np.lexsort((ids, -shared))  # most shared first, then lowest id
-    ranked = ids[order]
 
     def permitted(chunk: list[int]) -> set[int]:
         return set(queryset.filter(pk__in=chunk).values_list("pk", flat=True))
 
     check = allowed or permitted
     found: list[int] = []
-    start, step = 0, max(4 * limit, 200)
+    start, step = 0, first_check(limit)
     while start < len(ranked) and len(found) < limit:
         chunk = [int(i) for i in ranked[start : start + step]]
         permitted = check(chunk)

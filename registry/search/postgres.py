@@ -36,6 +36,8 @@ back, so a rolled-back write can never make a stale cache look current.
 from __future__ import annotations
 
 import operator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import reduce
 
 from django.contrib.postgres.search import (
@@ -78,6 +80,24 @@ QUICK_NAME_THRESHOLD = 0.5
 # Lexeme statistics (pg_stats) change only with ANALYZE: read them again after this long.
 LEXEME_STATS_SECONDS = 300
 _LEXEME_STATS: dict = {}
+# Lexemes of single words (to_tsvector of a word is fixed by the text search configuration):
+# (database, word) -> the word's lexemes joined by spaces; bounded.
+_WORD_LEXEMES: dict[tuple[str, str], str] = {}
+WORD_LEXEMES_MAX = 20000
+# Within `stamps_read_once()`: {database alias: {stamp name: stamp}} read by one statement.
+_STAMPS_IN_SCOPE: ContextVar[dict | None] = ContextVar("registry_search_stamps", default=None)
+
+
+@contextmanager
+def stamps_read_once():
+    """Within the block, `stamps()` reads every change stamp in one statement, once per
+    database, and answers later calls from that reading (one request's caches all see the
+    same instant). Only for blocks that do not write the stamped tables."""
+    token = _STAMPS_IN_SCOPE.set({})
+    try:
+        yield
+    finally:
+        _STAMPS_IN_SCOPE.reset(token)
 
 
 def stamped_tables() -> dict[str, str]:
@@ -378,7 +398,12 @@ class PostgresSearchBackend(SearchBackend):
             f"SELECT array(SELECT id FROM rescored ORDER BY rank DESC, id{cap}), "
             f"array(SELECT rank FROM rescored ORDER BY rank DESC, id{cap}), {rest}"
         )
-        with transaction.atomic(using=self.using), self.connection.cursor() as cursor:
+        # The transaction only scopes the local settings: inside a caller's transaction no
+        # savepoint of its own (an error still propagates and rolls the caller's block back).
+        with (
+            transaction.atomic(using=self.using, savepoint=False),
+            self.connection.cursor() as cursor,
+        ):
             self._local_settings(cursor)
             cursor.execute(statement, [*params, *query_params])
             ids, ranks, all_ids, all_ranks = cursor.fetchone()
@@ -409,19 +434,32 @@ class PostgresSearchBackend(SearchBackend):
         if stats is None or not words:
             return None
         rows, frequencies, floor = stats
-        with self.connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT array(SELECT array_to_string(tsvector_to_array("  # noqa: S608
-                f"to_tsvector('{CONFIG}', u.w)), ' ') "
-                "FROM unnest(%s::text[]) WITH ORDINALITY AS u(w, n) ORDER BY u.n)",
-                [words],
-            )
-            lexemes = cursor.fetchone()[0]
         shares = {}
-        for word, found in zip(words, lexemes, strict=True):
+        for word, found in zip(words, self._word_lexemes(words), strict=True):
             parts = found.split()
             shares[word] = min((frequencies.get(p, floor / 2) for p in parts), default=0.0)
         return rows, shares
+
+    def _word_lexemes(self, words: list[str]) -> list[str]:
+        """Each word's lexemes (space-separated), read once per word and database."""
+        database = self.connection.settings_dict.get("NAME")
+        missing = [w for w in words if (database, w) not in _WORD_LEXEMES]
+        if missing:
+            with self.connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT array(SELECT array_to_string(tsvector_to_array("  # noqa: S608
+                    f"to_tsvector('{CONFIG}', u.w)), ' ') "
+                    "FROM unnest(%s::text[]) WITH ORDINALITY AS u(w, n) ORDER BY u.n)",
+                    [missing],
+                )
+                lexemes = cursor.fetchone()[0]
+            if len(_WORD_LEXEMES) + len(missing) > WORD_LEXEMES_MAX:
+                _WORD_LEXEMES.clear()
+            found = dict(zip(missing, lexemes, strict=True))
+            _WORD_LEXEMES.update(((database, w), lex) for w, lex in found.items())
+        else:
+            found = {}
+        return [found[w] if w in found else _WORD_LEXEMES.get((database, w), "") for w in words]
 
     def _lexeme_stats(self, table: str):
         """(rows, {lexeme: share}, least share listed), cached a few minutes per table."""
@@ -455,16 +493,20 @@ class PostgresSearchBackend(SearchBackend):
         # First among the very similar only (the index then rechecks far fewer rows): when
         # that already gives `limit` names, they are the best ones, the same answer.
         if SIMILARITY_THRESHOLD <= threshold < QUICK_NAME_THRESHOLD:
+            # The setting is local to the transaction: when this block is the transaction,
+            # it ends with it; inside a caller's transaction it is set back.
+            nested = self.connection.in_atomic_block
             with transaction.atomic(using=self.using), self.connection.cursor() as cursor:
                 cursor.execute(
                     "SELECT set_config('pg_trgm.similarity_threshold', %s, true)",
                     [str(QUICK_NAME_THRESHOLD)],
                 )
                 rows = self._names_above(queryset, spec, name, limit, QUICK_NAME_THRESHOLD)
-                cursor.execute(
-                    "SELECT set_config('pg_trgm.similarity_threshold', %s, true)",
-                    [str(SIMILARITY_THRESHOLD)],
-                )
+                if nested:
+                    cursor.execute(
+                        "SELECT set_config('pg_trgm.similarity_threshold', %s, true)",
+                        [str(SIMILARITY_THRESHOLD)],
+                    )
             if len(rows) >= limit:
                 return rows
         return self._names_above(queryset, spec, name, limit, threshold)
@@ -526,7 +568,14 @@ class PostgresSearchBackend(SearchBackend):
     def stamps(self, names) -> dict[str, int]:
         """{name: stamp} for the given stamp names; 0 for a table never written since
         install; {} when the stamp table is missing (then caches must not trust anything)."""
-        names = list(names)
+        names = requested = list(names)
+        scope = _STAMPS_IN_SCOPE.get()
+        if scope is not None:
+            known = scope.get(self.using)
+            if known and all(name in known for name in requested):
+                return {name: known[name] for name in requested}
+            # Every stamp at once: the request's other caches will ask for theirs.
+            names = list(dict.fromkeys([*requested, *stamped_tables().values()]))
         try:
             with transaction.atomic(using=self.using), self.connection.cursor() as cursor:
                 cursor.execute(
@@ -536,7 +585,10 @@ class PostgresSearchBackend(SearchBackend):
                 found = dict(cursor.fetchall())
         except DatabaseError:
             return {}
-        return {name: int(found.get(name, 0)) for name in names}
+        result = {name: int(found.get(name, 0)) for name in names}
+        if scope is not None:
+            scope[self.using] = result
+        return {name: result[name] for name in requested}
 
     def install(self) -> None:
         present = self._present()
