@@ -1,6 +1,6 @@
 """Junk query parameters on every list page and API list give a page or a 4xx, never a 500."""
 
-from tests.factories import NeedFactory, ToolFactory
+from tests.factories import MembershipFactory, NeedFactory, ToolFactory, UserFactory
 
 JUNK = [
     "page=-1",
@@ -50,4 +50,38 @@ def test_junk_query_parameters_never_give_a_server_error(client):
             r = client.get(f"{p}?{j}")
             if r.status_code >= 500:
                 bad.append((p, j, r.status_code))
+    assert not bad, bad
+
+
+# Pages and API lists added for signed-in people: read with junk parameters by a moderator
+# (who reaches every one of them) and by a plain member.
+SIGNED_IN_PAGES = [
+    "/search/",
+    "/moderation/duplicates/",
+    "/community/messages/",
+    "/community/reports/",
+    "/community/reports/mine/",
+    "/catalog/jobs/",
+    "/accounts/me/",
+    "/accounts/me/tokens/",
+    "/api/v1/catalog-jobs/",
+    "/api/v1/contact-threads/",
+    "/api/v1/reports/",
+    "/api/v1/tool-pair-reviews/",
+]
+
+
+def test_junk_query_parameters_on_signed_in_pages_never_give_a_server_error(client):
+    ToolFactory()
+    NeedFactory()
+    member = MembershipFactory().user
+    moderator = UserFactory(groups=["moderator"])
+    bad = []
+    for person in (moderator, member):
+        client.force_login(person)
+        for p in SIGNED_IN_PAGES:
+            for j in JUNK:
+                r = client.get(f"{p}?{j}")
+                if r.status_code >= 500:
+                    bad.append((person.email, p, j, r.status_code))
     assert not bad, bad
