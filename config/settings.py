@@ -107,6 +107,7 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
+POSTGRES_SESSION_OPTIONS = "-c random_page_cost=1.1 -c jit=off"
 VAR_DIR.mkdir(exist_ok=True)
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'registry.sqlite3'}"),
@@ -119,6 +120,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
     )
     DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Planner settings for every session, sent with the connection (no statement of their
+    # own): the working set is read from memory, so a random page costs about what a
+    # sequential one does (the default of 4 makes full-text searches scan registry_tool
+    # instead of using the GIN index), and JIT compiling costs more than these short
+    # queries take. registry.search.postgres sets them per transaction on a connection
+    # opened without them.
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault("options", POSTGRES_SESSION_OPTIONS)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts and permissions ---------------------------------------------------------------

@@ -6,7 +6,7 @@ from datetime import UTC
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 
@@ -74,6 +74,9 @@ class FacetFilter(django_filters.ModelMultipleChoiceFilter):
         super().__init__(*args, **kwargs)
 
     def filter(self, qs, value):
+        # No code given arrives as an empty queryset: ask it, without evaluating it.
+        if isinstance(value, QuerySet) and value.query.is_empty():
+            return qs
         if not value:
             return qs
         model = qs.model

@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from django.db import models
@@ -26,7 +27,7 @@ from django.db.models import Count
 FacetCounts = list[tuple[str, int]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity (see _sharing_ranked)
 class _Pairs:
     record_ids: np.ndarray  # int64, one per (record, code) link, ascending
     code_index: np.ndarray  # int32 index into `codes`
@@ -125,15 +126,18 @@ def facet_counts(
     facets: Iterable[str],
     *,
     ids: np.ndarray | None = None,
-    queryset: models.QuerySet | None = None,
+    queryset: models.QuerySet | Callable[[], models.QuerySet] | None = None,
     using: str = "default",
 ) -> dict[str, FacetCounts]:
     """{facet: [(code, records), ...]} over a permitted set of records, most records first.
 
     Give the set as `ids` (an int array, e.g. the search hits) or as `queryset` (already
-    restricted); with both, the ids serve the in-memory index and the queryset the SQL."""
+    restricted); with both, the ids serve the in-memory index and the queryset the SQL.
+    `queryset` may be a function making it, called only when the SQL needs it."""
     facets = list(facets)
     snapshot = facet_index(model).snapshot(using)
+    if callable(queryset) and (snapshot is None or ids is None):
+        queryset = queryset()
     if snapshot is not None and ids is None and queryset is not None:
         ids = np.fromiter(
             queryset.order_by().values_list("pk", flat=True).iterator(chunk_size=20000),
@@ -141,6 +145,8 @@ def facet_counts(
         )
     if snapshot is not None and ids is not None:
         result = {}
+        ids = np.asarray(ids, dtype=np.int64)
+        masks: dict[int, np.ndarray] = {}  # one mask per id range (the facets share it)
         for facet in facets:
             pairs = snapshot.facets.get(facet)
             if pairs is None:
@@ -148,7 +154,10 @@ def facet_counts(
             if not len(pairs.record_ids) or not len(ids):
                 result[facet] = []
                 continue
-            mask = _mask(np.asarray(ids, dtype=np.int64), int(pairs.record_ids.max()) + 1)
+            size = int(pairs.record_ids[-1]) + 1  # record_ids ascend
+            mask = masks.get(size)
+            if mask is None:
+                mask = masks[size] = _mask(ids, size)
             selected = pairs.code_index[mask[pairs.record_ids]]
             counts = np.bincount(selected, minlength=len(pairs.codes))
             result[facet] = _sorted_counts(pairs.codes, counts)
@@ -203,8 +212,16 @@ def sharing_ranked(
     pairs = snapshot.facets.get(facet) if snapshot is not None else None
     if pairs is None:
         return None
+    return _sharing_ranked(pairs, tuple(dict.fromkeys(codes)))
+
+
+@lru_cache(maxsize=8)
+def _sharing_ranked(pairs: _Pairs, codes: tuple[str, ...]) -> np.ndarray:
+    # Cached by the (immutable) snapshot's pairs: overlap asks twice per request, first for
+    # the ids to check and then for the candidates, and a live panel asks again as one
+    # types. A new snapshot is a new key; the old ones fall out.
     wanted = np.zeros(len(pairs.codes), dtype=bool)
-    for code in dict.fromkeys(codes):
+    for code in codes:
         if code in pairs.codes:
             wanted[pairs.codes.index(code)] = True
     if not wanted.any():
@@ -214,12 +231,16 @@ def sharing_ranked(
         return np.zeros(0, np.int64)
     ids, shared = np.unique(hits, return_counts=True)
     order = np.lexsort((ids, -shared))  # most shared first, then lowest id
-    return ids[order]
+    ranked = ids[order]
+    ranked.flags.writeable = False  # shared between callers
+    return ranked
 
 
 def first_check(limit: int) -> int:
-    """How many ranked candidates `records_sharing` checks first."""
-    return max(4 * limit, 200)
+    """How many ranked candidates `records_sharing` checks first: enough for `limit` when
+    half of them are hidden from the reader (it checks more, four times as many each
+    round, when that falls short)."""
+    return max(2 * limit, 64)
 
 
 def records_sharing(

@@ -74,7 +74,7 @@ STAMP_FUNCTION = "registry_search_bump"
 # of 4 makes it scan all of registry_tool rather than use the GIN index for common words).
 LOCAL_SETTINGS = {"random_page_cost": "1.1", "jit": "off"}
 # Matches ranked again by ts_rank_cd after a first, cheaper ranking (see ranked_ids).
-RESCORED = 1000
+RESCORED = 200
 # similar_names first looks among names at least this similar (see _similar_names).
 QUICK_NAME_THRESHOLD = 0.5
 # Lexeme statistics (pg_stats) change only with ANALYZE: read them again after this long.
@@ -353,6 +353,12 @@ class PostgresSearchBackend(SearchBackend):
             marked = [row[0] for row in cursor.fetchall()]
         return {obj.pk: m for obj, text, m in zip(objs, texts, marked, strict=True) if text}
 
+    def _session_has_settings(self) -> bool:
+        """Whether the connection was opened with LOCAL_SETTINGS already (config.settings
+        sends them as startup options)."""
+        options = (self.connection.settings_dict.get("OPTIONS") or {}).get("options") or ""
+        return all(f"{name}={value}" in options for name, value in LOCAL_SETTINGS.items())
+
     def _local_settings(self, cursor) -> None:
         """Planner settings for this transaction only (see LOCAL_SETTINGS)."""
         names = list(LOCAL_SETTINGS)
@@ -398,15 +404,21 @@ class PostgresSearchBackend(SearchBackend):
             f"SELECT array(SELECT id FROM rescored ORDER BY rank DESC, id{cap}), "
             f"array(SELECT rank FROM rescored ORDER BY rank DESC, id{cap}), {rest}"
         )
-        # The transaction only scopes the local settings: inside a caller's transaction no
-        # savepoint of its own (an error still propagates and rolls the caller's block back).
-        with (
-            transaction.atomic(using=self.using, savepoint=False),
-            self.connection.cursor() as cursor,
-        ):
-            self._local_settings(cursor)
-            cursor.execute(statement, [*params, *query_params])
-            ids, ranks, all_ids, all_ranks = cursor.fetchone()
+        if self._session_has_settings():
+            with self.connection.cursor() as cursor:
+                cursor.execute(statement, [*params, *query_params])
+                ids, ranks, all_ids, all_ranks = cursor.fetchone()
+        else:
+            # The transaction only scopes the local settings: inside a caller's transaction
+            # no savepoint of its own (an error still propagates and rolls the caller's
+            # block back).
+            with (
+                transaction.atomic(using=self.using, savepoint=False),
+                self.connection.cursor() as cursor,
+            ):
+                self._local_settings(cursor)
+                cursor.execute(statement, [*params, *query_params])
+                ids, ranks, all_ids, all_ranks = cursor.fetchone()
         ids, ranks = list(ids), [float(r) for r in ranks]
         if all_ids and len(all_ids) > len(ids):
             import numpy as np

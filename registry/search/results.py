@@ -191,11 +191,13 @@ def search_results(
                 facet_names,
                 ids=np.asarray(ids, dtype=np.int64),
                 # Where facets are counted in SQL (no in-memory index), over the matches.
-                queryset=model._default_manager.filter(
-                    pk__in=backend.search(queryset, text).order_by().values("pk")
-                )
-                if count
-                else model._default_manager.none(),
+                queryset=lambda: (
+                    model._default_manager.filter(
+                        pk__in=backend.search(queryset, text).order_by().values("pk")
+                    )
+                    if count
+                    else model._default_manager.none()
+                ),
                 using=queryset.db,
             )
         return SearchResults(
