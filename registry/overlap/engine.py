@@ -8,8 +8,9 @@ counted or returned.
 Steps, per record model (tools; for a need also the open needs):
 1. read the draft: its language, and through the glossary its English keywords and implied
    facets;
-2. gather candidates: the best lexical matches, the nearest vectors, similar names and, when
-   the draft names functions, the records sharing the most of them;
+2. gather candidates: the best lexical matches, similar names and, when the draft names
+   functions, the records sharing the most of them (all while the draft is being embedded),
+   then the nearest vectors;
 3. score each candidate from four signals (registry.overlap.scoring) and explain the score.
 """
 
@@ -45,6 +46,10 @@ MAX_LIMIT = 50
 LEXICAL_POOL = 80
 SEMANTIC_POOL = 80
 NAME_POOL = 15
+# A title longer than this is a description of the tool, not its name: its words already go
+# to the lexical search, and asking pg_trgm for names like a sentence reads the posting lists
+# of dozens of trigrams for nothing (a short name cannot be 0.3-similar to a long sentence).
+MAX_NAME_WORDS = 6
 FACET_POOL = 60
 
 _VOCABULARY = {
@@ -186,7 +191,9 @@ class _Permitted:
         unknown = [pk for pk in dict.fromkeys([*ids, *self.also]) if pk not in self.known]
         self.also = []
         if unknown:
-            found = set(self.queryset.filter(pk__in=unknown).values_list("pk", flat=True))
+            found = set(
+                self.queryset.filter(pk__in=unknown).order_by().values_list("pk", flat=True)
+            )
             for pk in unknown:
                 self.known[pk] = pk in found
         return {pk for pk in ids if self.known[pk]}
@@ -214,7 +221,9 @@ def _facet_first_check(queryset, facets: Mapping[str, set[str]], n: int) -> list
 
 
 def _name_candidates(queryset, title: str, n: int) -> dict[int, float]:
-    if not title or len(title.split()) > 12:
+    """Records whose name is like the draft's title. Tools only: a need's title is a
+    sentence, which the lexical and semantic candidates already cover."""
+    if not title or len(title.split()) > MAX_NAME_WORDS or queryset.model is not Tool:
         return {}
     try:
         from registry.search import get_backend
@@ -294,98 +303,116 @@ def _record_text(record) -> str:
     return f"{record.title} {record.description}"
 
 
-@dataclass(frozen=True)
-class _Gathered:
-    """The candidates of one model that need no embedding."""
+class _ModelCandidates:
+    """One model's candidates, gathered in two steps around the draft's embedding.
 
-    lexical_rel: dict[int, float]
-    names: dict[int, float]
+    `gather()` runs while the draft is embedded on another thread: the lexical, name and
+    facet candidates are found, permitted, read and prepared (their terms, facets and name
+    similarity). `score()` then adds the nearest vectors, reads only the records not yet
+    read, and scores them all. So most of the database and Python work of a request
+    overlaps the embedding instead of waiting for it."""
 
+    def __init__(self, draft: Draft, reading: _Reading, queryset: models.QuerySet, kind: str):
+        self.draft = draft
+        self.reading = reading
+        self.queryset = queryset
+        self.kind = kind
+        self.records: dict[int, models.Model] = {}
+        self.facets: dict[int, dict[str, set[str]]] = {}
+        self.doc_terms: dict[int, set[str]] = {}
+        self.names: dict[int, float] = {}
+        self.facet_matches: dict[int, scoring.FacetMatch] = {}
+        self.fits: dict[int, float] = {}
 
-def _gather(draft: Draft, reading: _Reading, queryset: models.QuerySet) -> _Gathered:
-    lexical_raw, _engine = lexical.lexical_ranks(queryset, reading.words)
-    return _Gathered(
-        scoring.normalize_ranks(lexical_raw),
-        _name_candidates(queryset, draft.title, NAME_POOL),
-    )
-
-
-def _score_model(
-    draft: Draft,
-    reading: _Reading,
-    queryset: models.QuerySet,
-    kind: str,
-    query_vector: np.ndarray | None,
-    gathered: _Gathered | None = None,
-) -> list[OverlapMatch]:
-    model = queryset.model
-    gathered = gathered or _gather(draft, reading, queryset)
-    lexical_rel = gathered.lexical_rel
-
-    # The vector and facet candidates are checked against the restricted queryset together.
-    permitted = _Permitted(queryset, also=_facet_first_check(queryset, reading.facets, FACET_POOL))
-    nearest: dict[int, float] = {}
-    scores = None
-    if query_vector is not None:
-        nearest, scores = vector_index(model).nearest(
-            queryset, query_vector, SEMANTIC_POOL, allowed=permitted
+    def gather(self) -> _ModelCandidates:
+        queryset, reading = self.queryset, self.reading
+        lexical_raw, _engine = lexical.lexical_ranks(queryset, reading.words)
+        self.lexical_rel = scoring.normalize_ranks(lexical_raw)
+        name_ids = _name_candidates(queryset, self.draft.title, NAME_POOL)
+        # The facet candidates are checked against the restricted queryset in one statement;
+        # the vector candidates later reuse what it learnt.
+        self.permitted = _Permitted(
+            queryset, also=_facet_first_check(queryset, reading.facets, FACET_POOL)
         )
-    facet_ids = _facet_candidates(queryset, reading.facets, FACET_POOL, permitted)
+        facet_ids = _facet_candidates(queryset, reading.facets, FACET_POOL, self.permitted)
+        self._read(set(_top(self.lexical_rel, LEXICAL_POOL)) | set(name_ids) | set(facet_ids))
+        return self
 
-    pool = set(_top(lexical_rel, LEXICAL_POOL))
-    pool |= set(nearest)
-    pool |= set(gathered.names)
-    pool |= set(facet_ids)
-    if not pool:
-        return []
-    # Re-read the pool through the restricted queryset: only allowed rows come back.
-    records = {r.pk: r for r in queryset.filter(pk__in=pool)}
-    # Cosines of the pool's permitted records (the nearest ones and the others alike).
-    cosines = scores.of(records) if scores is not None and nearest else {}
-    facets = _facets_of(model, list(records), queryset.db)
-    doc_terms = {pk: set(scoring.terms(_record_text(r))) for pk, r in records.items()}
+    def _read(self, pks: set[int]) -> None:
+        """Read (through the restricted queryset: only allowed rows come back) and prepare
+        the records of `pks` not read yet."""
+        missing = [pk for pk in pks if pk not in self.records]
+        if not missing:
+            return
+        found = {r.pk: r for r in self.queryset.filter(pk__in=missing)}
+        self.records.update(found)
+        self.facets.update(_facets_of(self.queryset.model, list(found), self.queryset.db))
+        title, reading = self.draft.title, self.reading
+        explicit = reading.explicit_facets()
+        for pk, record in found.items():
+            self.doc_terms[pk] = set(scoring.terms(_record_text(record)))
+            self.names[pk] = (
+                scoring.name_similarity(title, _display_name(record)) if title else 0.0
+            )
+            record_facets = self.facets.get(pk, {})
+            self.facet_matches[pk] = scoring.facet_overlap(reading.facets, record_facets)
+            self.fits[pk] = scoring.explicit_fit(explicit, record_facets)
 
-    # Terms that nearly every candidate contains ("trafficking") explain nothing.
-    n_docs = max(1, len(doc_terms))
-    df = {t: sum(1 for terms in doc_terms.values() if t in terms) for t in reading.query_weights}
-    weights = {
-        t: w * math.log(1 + n_docs / (1 + df[t]))
-        for t, w in reading.query_weights.items()
-        if df[t] <= 0.6 * n_docs or n_docs < 5
-    }
-    blend = scoring.weights_for(
-        reading.language,
-        semantic=bool(cosines),
-        explicit_facets=bool(reading.explicit),
-        draft_terms=reading.draft_terms,
-    )
-    explicit = reading.explicit_facets()
-    matches = []
-    for pk, record in records.items():
-        facet_match = scoring.facet_overlap(reading.facets, facets.get(pk, {}))
-        cosine = cosines.get(pk)
-        signals = scoring.Signals(
-            lexical=lexical_rel.get(pk, 0.0),
-            semantic=None if cosine is None else scoring.calibrate_cosine(cosine),
-            name=scoring.name_similarity(draft.title, _display_name(record))
-            if draft.title
-            else 0.0,
-            facets=facet_match.score,
-            coverage=scoring.coverage(weights, doc_terms[pk]),
+    def score(self, query_vector: np.ndarray | None) -> list[OverlapMatch]:
+        reading, records = self.reading, self.records
+        cosines: dict[int, float] = {}
+        if query_vector is not None:
+            nearest, scores = vector_index(self.queryset.model).nearest(
+                self.queryset, query_vector, SEMANTIC_POOL, allowed=self.permitted
+            )
+            self._read(set(nearest))
+            # Cosines of every permitted record read, the nearest ones and the others alike.
+            if nearest:
+                cosines = scores.of(records)
+        if not records:
+            return []
+        doc_terms = self.doc_terms
+
+        # Terms that nearly every candidate contains ("trafficking") explain nothing.
+        n_docs = max(1, len(doc_terms))
+        df = {
+            t: sum(1 for terms in doc_terms.values() if t in terms) for t in reading.query_weights
+        }
+        weights = {
+            t: w * math.log(1 + n_docs / (1 + df[t]))
+            for t, w in reading.query_weights.items()
+            if df[t] <= 0.6 * n_docs or n_docs < 5
+        }
+        blend = scoring.weights_for(
+            reading.language,
+            semantic=bool(cosines),
+            explicit_facets=bool(reading.explicit),
+            draft_terms=reading.draft_terms,
         )
-        score = scoring.fuse(signals, blend) * scoring.explicit_fit(explicit, facets.get(pk, {}))
-        match = OverlapMatch(
-            type=kind,
-            record=record,
-            score=round(score, 4),
-            likely_duplicate=scoring.is_likely_duplicate(score, signals, reading.draft_terms),
-            reasons=[],
-            signals=signals,
-        )
-        # Reasons are written for the matches returned only (find_overlaps), from these.
-        match._explain = (facet_match, weights, doc_terms[pk])
-        matches.append(match)
-    return matches
+        matches = []
+        for pk, record in records.items():
+            facet_match = self.facet_matches[pk]
+            cosine = cosines.get(pk)
+            signals = scoring.Signals(
+                lexical=self.lexical_rel.get(pk, 0.0),
+                semantic=None if cosine is None else scoring.calibrate_cosine(cosine),
+                name=self.names[pk],
+                facets=facet_match.score,
+                coverage=scoring.coverage(weights, doc_terms[pk]),
+            )
+            score = scoring.fuse(signals, blend) * self.fits[pk]
+            match = OverlapMatch(
+                type=self.kind,
+                record=record,
+                score=round(score, 4),
+                likely_duplicate=scoring.is_likely_duplicate(score, signals, reading.draft_terms),
+                reasons=[],
+                signals=signals,
+            )
+            # Reasons are written for the matches returned only (find_overlaps), from these.
+            match._explain = (facet_match, weights, doc_terms[pk])
+            matches.append(match)
+        return matches
 
 
 def _explain(reading: _Reading, match: OverlapMatch) -> list[str]:
@@ -437,7 +464,7 @@ def find_overlaps(
 def _find_overlaps(draft: Draft, *, user, limit: int, exclude) -> list[OverlapMatch]:
     reading = read(draft)
     # The draft is embedded on another thread (the model's C code releases the GIL) while
-    # this one asks the database for the lexical, name and facet candidates.
+    # this one gathers, reads and prepares the lexical, name and facet candidates.
     embedding = _embedder().submit(embeddings.embed_query, draft.text)
     excluded = defaultdict(list)
     for record in exclude:
@@ -452,11 +479,11 @@ def _find_overlaps(draft: Draft, *, user, limit: int, exclude) -> list[OverlapMa
     for kind, queryset in scopes:
         if excluded.get(queryset.model):
             queryset = queryset.exclude(pk__in=excluded[queryset.model])
-        prepared.append((kind, queryset, _gather(draft, reading, queryset)))
+        prepared.append(_ModelCandidates(draft, reading, queryset, kind).gather())
     query_vector = embedding.result()
     matches: list[OverlapMatch] = []
-    for kind, queryset, gathered in prepared:
-        matches.extend(_score_model(draft, reading, queryset, kind, query_vector, gathered))
+    for candidates in prepared:
+        matches.extend(candidates.score(query_vector))
     matches.sort(key=lambda m: (-m.score, m.type, m.name.lower(), m.record.pk))
     matches = matches[:limit]
     for match in matches:

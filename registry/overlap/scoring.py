@@ -99,8 +99,10 @@ def stem(word: str) -> str:
 
 def words(text: str) -> list[str]:
     """Lower-case, accent-free words; each run of Chinese characters becomes its bigrams."""
-    out: list[str] = []
     folded = fold(text)
+    if folded.isascii():  # no Chinese to split (most records): one regex pass
+        return _WORD.findall(folded)
+    out: list[str] = []
     for token in _WORD.findall(folded):
         if _CJK_RUN.fullmatch(token):
             out.extend(token[i : i + 2] for i in range(max(1, len(token) - 1)))
@@ -111,7 +113,8 @@ def words(text: str) -> list[str]:
 
 def terms(text: str) -> list[str]:
     """The informative, stemmed words of `text`, in order, with repeats."""
-    return [stem(w) for w in words(text) if w not in STOP_WORDS and (len(w) > 1 or not w.isascii())]
+    stop = STOP_WORDS
+    return [stem(w) for w in words(text) if w not in stop and (len(w) > 1 or not w.isascii())]
 
 
 _GENERIC_STEMS = frozenset(stem(w) for w in GENERIC_TERMS)
@@ -120,13 +123,24 @@ _GENERIC_STEMS = frozenset(stem(w) for w in GENERIC_TERMS)
 # --- Names ------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=50_000)
 def trigrams(text: str) -> frozenset[str]:
-    """Trigrams of each word padded as pg_trgm pads them ("  w", " wo", "wor", "ord", "rd ")."""
+    """Trigrams of each word padded as pg_trgm pads them ("  w", " wo", "wor", "ord", "rd ").
+
+    Cached: one draft title is compared with a few hundred names per request, and names
+    recur from request to request."""
     found: set[str] = set()
     for word in words(text):
         padded = f"  {word} "
         found.update(padded[i : i + 3] for i in range(len(padded) - 2))
     return frozenset(found)
+
+
+@lru_cache(maxsize=50_000)
+def _name_forms(name: str) -> tuple[frozenset[str], ...]:
+    """Trigrams of a name, and of the name without a bracketed expansion if it has one."""
+    forms = dict.fromkeys([name, re.sub(r"\s*\([^)]*\)", "", name)])
+    return tuple(t for t in (trigrams(form) for form in forms) if t)
 
 
 def name_similarity(title: str, name: str) -> float:
@@ -137,13 +151,10 @@ def name_similarity(title: str, name: str) -> float:
     a = trigrams(title)
     if not a:
         return 0.0
-    candidates = {name, re.sub(r"\s*\([^)]*\)", "", name)}
     best = 0.0
-    for candidate in candidates:
-        b = trigrams(candidate)
-        if b:
-            shared = len(a & b)
-            best = max(best, shared / (len(a) + len(b) - shared))
+    for b in _name_forms(name):
+        shared = len(a & b)
+        best = max(best, shared / (len(a) + len(b) - shared))
     return best
 
 

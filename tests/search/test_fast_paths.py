@@ -325,3 +325,94 @@ def test_similar_names_first_among_very_similar_gives_the_same_answer(world, tit
     for limit in (1, 3, 10, 30):
         expected = backend._names_above(queryset, spec_for(Tool), title, limit, 0.3)
         assert backend.similar_names(queryset, title, limit) == expected
+
+
+def test_matrix_vector_product_split_over_threads_equals_one_product(monkeypatch):
+    from registry.overlap import vectors
+
+    rng = np.random.default_rng(3)
+    matrix = rng.standard_normal((1001, embeddings.DIMENSIONS)).astype(np.float32)
+    query = rng.standard_normal(embeddings.DIMENSIONS).astype(np.float32)
+    monkeypatch.setattr(vectors, "_SPLIT_ROWS", 10)
+    np.testing.assert_allclose(vectors._matvec(matrix, query), matrix @ query, rtol=1e-5)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_nearest_vectors_are_the_same_when_the_product_is_split(world, role, monkeypatch):
+    from registry.overlap import vectors
+
+    tools, users = world
+    query = np.zeros(embeddings.DIMENSIONS, dtype=np.float32)
+    query[0] = 1.0
+    _store_vectors(tools, query)
+    queryset = restrict(Tool.objects.all(), users[role])
+    whole, _ = vector_index(Tool).nearest(queryset, query, 10)
+    monkeypatch.setattr(vectors, "_SPLIT_ROWS", 1)
+    split, _ = vector_index(Tool).nearest(queryset, query, 10)
+    assert list(split) == list(whole)
+    assert split == pytest.approx(whole)
+
+
+def test_facet_counts_build_the_sql_queryset_only_when_they_need_it(world):
+    calls = []
+    ids = np.array(sorted(Tool.objects.values_list("pk", flat=True)), dtype=np.int64)
+
+    def make():
+        calls.append(1)
+        return Tool.objects.all()
+
+    from registry.search.facets import facet_index
+
+    in_memory = facet_index(Tool).snapshot("default") is not None  # PostgreSQL keeps one
+    counted = facet_counts(Tool, ["functions", "regions"], ids=ids, queryset=make)
+    expected = {f: _sql_counts(Tool.objects.all(), f) for f in ("functions", "regions")}
+    assert counted == expected
+    assert len(calls) == (0 if in_memory else 1)
+    # Without ids (a listing), the function is called and its queryset counted.
+    assert facet_counts(Tool, ["functions"], queryset=make) == {"functions": expected["functions"]}
+    assert len(calls) == (1 if in_memory else 2)
+
+
+def test_facet_candidates_follow_a_new_link(world):
+    tools, users = world
+    queryset = restrict(Tool.objects.all(), users["anonymous"])
+    before = records_sharing(queryset, "functions", ["hotline_reporting", "training"], 10)
+    assert records_sharing(queryset, "functions", ["hotline_reporting", "training"], 10) == before
+    tools["public"].functions.add("training")
+    after = records_sharing(queryset, "functions", ["hotline_reporting", "training"], 10)
+    assert tools["public"].pk in after and tools["public"].pk not in before
+
+
+def test_similar_names_are_asked_for_short_tool_titles_only(world):
+    from registry.models import Need
+    from registry.overlap.engine import _name_candidates
+    from tests.factories import NeedFactory
+
+    tools, users = world
+    NeedFactory(title="Referral Desk")
+    tool_scope = restrict(Tool.objects.all(), users["anonymous"])
+    need_scope = restrict(Need.objects.all(), users["anonymous"])
+    assert tools["public"].pk in _name_candidates(tool_scope, "Referral Desk", 5)
+    # A title of more than six words describes the tool rather than naming it.
+    long_title = "Referral Desk for the shelters of our whole region"
+    assert _name_candidates(tool_scope, long_title, 5) == {}
+    # A need's title is a sentence: its lexical and semantic candidates cover it.
+    assert _name_candidates(need_scope, "Referral Desk", 5) == {}
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="session planner settings are PostgreSQL's")
+def test_full_text_ranking_is_one_statement_on_a_connection_opened_with_its_settings(world):
+    from django.test.utils import CaptureQueriesContext
+
+    _tools, users = world
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        assert cursor.fetchone()[0] == "1.1"
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
+    queryset = restrict(Tool.objects.all(), users["owner"])
+    expected = sorted(_permitted_matches(users["owner"], "referral").values_list("pk", flat=True))
+    with CaptureQueriesContext(connection) as captured:
+        ids, _ranks = get_backend().ranked_ids(queryset, "referral")
+    assert sorted(ids) == expected
+    assert len(captured.captured_queries) == 1
