@@ -163,3 +163,19 @@ def test_embedded_default_is_sqlite_under_var():
     assert Path(data["BASE_DIR"]) == PROJECT_ROOT
     # No broker configured: Celery tasks run in-process.
     assert data["CELERY_TASK_ALWAYS_EAGER"] is True
+
+
+def test_web_processes_freeze_their_start_up_heap_and_collect_less_often():
+    import gc
+
+    from config.runtime import YOUNG_GENERATION_THRESHOLD, tune_garbage_collector
+
+    before = gc.get_threshold()
+    try:
+        tune_garbage_collector()
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold()[0] >= YOUNG_GENERATION_THRESHOLD
+        assert gc.get_threshold()[1:] == before[1:]
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)

@@ -164,8 +164,14 @@ def read(draft: Draft) -> _Reading:
     for word in scoring.words(f"{draft.text} {found.english_text}"):
         display.setdefault(scoring.stem(word), word)
     return _Reading(
-        language, facets, frozenset(explicit), words, weights, found.english_text,
-        len(set(own_terms)), display,
+        language,
+        facets,
+        frozenset(explicit),
+        words,
+        weights,
+        found.english_text,
+        len(set(own_terms)),
+        display,
     )
 
 
@@ -176,31 +182,37 @@ def _top(scores: Mapping[int, float], n: int) -> list[int]:
     return [pk for pk, _ in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
 
 
-class _Permitted:
-    """Which of some ids the restricted `queryset` holds: asked in batches, remembered for
-    the rest of the request, so the vector and facet candidates of one model are checked
-    in one statement. `also` are ids to check along with the first batch asked."""
+class _PermittedRecords:
+    """Which of some ids the restricted `queryset` holds, answered by reading those records
+    through it: one statement both checks a batch of candidates and reads their rows, and
+    the answer is remembered for the rest of the request (a permission check and then a
+    second read of the same rows would cost two statements)."""
 
-    def __init__(self, queryset: models.QuerySet, also: Iterable[int] = ()):
+    def __init__(self, queryset: models.QuerySet):
         self.queryset = queryset
-        self.also = [int(pk) for pk in also]
-        self.known: dict[int, bool] = {}
+        self.known: dict[int, models.Model | None] = {}
 
     def __call__(self, ids: Iterable[int]) -> set[int]:
         ids = [int(pk) for pk in ids]
-        unknown = [pk for pk in dict.fromkeys([*ids, *self.also]) if pk not in self.known]
-        self.also = []
+        unknown = [pk for pk in dict.fromkeys(ids) if pk not in self.known]
         if unknown:
-            found = set(
-                self.queryset.filter(pk__in=unknown).order_by().values_list("pk", flat=True)
-            )
+            found = {r.pk: r for r in self.queryset.filter(pk__in=unknown).order_by()}
             for pk in unknown:
-                self.known[pk] = pk in found
-        return {pk for pk in ids if self.known[pk]}
+                self.known[pk] = found.get(pk)
+        return {pk for pk in ids if self.known[pk] is not None}
+
+    def records(self, ids: Iterable[int]) -> dict[int, models.Model]:
+        """The permitted records among `ids` (read now where not read yet)."""
+        ids = list(ids)
+        permitted = self(ids)
+        return {pk: self.known[pk] for pk in ids if pk in permitted}
 
 
 def _facet_candidates(
-    queryset, facets: Mapping[str, set[str]], n: int, allowed: _Permitted | None = None
+    queryset,
+    facets: Mapping[str, set[str]],
+    n: int,
+    allowed: _PermittedRecords | None = None,
 ) -> list[int]:
     """Records of `queryset` sharing the most of the draft's functions (then lowest id)."""
     wanted = facets.get("functions")
@@ -329,31 +341,31 @@ class _ModelCandidates:
         lexical_raw, _engine = lexical.lexical_ranks(queryset, reading.words)
         self.lexical_rel = scoring.normalize_ranks(lexical_raw)
         name_ids = _name_candidates(queryset, self.draft.title, NAME_POOL)
-        # The facet candidates are checked against the restricted queryset in one statement;
-        # the vector candidates later reuse what it learnt.
-        self.permitted = _Permitted(
-            queryset, also=_facet_first_check(queryset, reading.facets, FACET_POOL)
+        self.permitted = _PermittedRecords(queryset)
+        lexical_ids = _top(self.lexical_rel, LEXICAL_POOL)
+        # One statement reads the lexical and name candidates and checks (reading them too)
+        # the facet candidates to be tried first; the vector candidates later reuse it.
+        self.permitted(
+            [*lexical_ids, *name_ids, *_facet_first_check(queryset, reading.facets, FACET_POOL)]
         )
         facet_ids = _facet_candidates(queryset, reading.facets, FACET_POOL, self.permitted)
-        self._read(set(_top(self.lexical_rel, LEXICAL_POOL)) | set(name_ids) | set(facet_ids))
+        self._read([*lexical_ids, *name_ids, *facet_ids])
         return self
 
-    def _read(self, pks: set[int]) -> None:
-        """Read (through the restricted queryset: only allowed rows come back) and prepare
-        the records of `pks` not read yet."""
-        missing = [pk for pk in pks if pk not in self.records]
+    def _read(self, pks: Iterable[int]) -> None:
+        """Take in and prepare the permitted records of `pks` not taken in yet (read through
+        the restricted queryset: only allowed rows come back)."""
+        missing = [pk for pk in dict.fromkeys(pks) if pk not in self.records]
         if not missing:
             return
-        found = {r.pk: r for r in self.queryset.filter(pk__in=missing)}
+        found = self.permitted.records(missing)
         self.records.update(found)
         self.facets.update(_facets_of(self.queryset.model, list(found), self.queryset.db))
         title, reading = self.draft.title, self.reading
         explicit = reading.explicit_facets()
         for pk, record in found.items():
             self.doc_terms[pk] = set(scoring.terms(_record_text(record)))
-            self.names[pk] = (
-                scoring.name_similarity(title, _display_name(record)) if title else 0.0
-            )
+            self.names[pk] = scoring.name_similarity(title, _display_name(record)) if title else 0.0
             record_facets = self.facets.get(pk, {})
             self.facet_matches[pk] = scoring.facet_overlap(reading.facets, record_facets)
             self.fits[pk] = scoring.explicit_fit(explicit, record_facets)
@@ -365,7 +377,7 @@ class _ModelCandidates:
             nearest, scores = vector_index(self.queryset.model).nearest(
                 self.queryset, query_vector, SEMANTIC_POOL, allowed=self.permitted
             )
-            self._read(set(nearest))
+            self._read(nearest)
             # Cosines of every permitted record read, the nearest ones and the others alike.
             if nearest:
                 cosines = scores.of(records)
@@ -434,7 +446,6 @@ def _embedder() -> ThreadPoolExecutor:
         if _EMBEDDER is None:
             _EMBEDDER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="overlap-embed")
         return _EMBEDDER
-
 
 
 def find_overlaps(
