@@ -170,10 +170,15 @@ def search_results(
             if kind == "tool"
             else (NeedFilterSet, NEED_FACETS, selectors.need_list(user))
         )
-        filterset = filterset_class(params, queryset=base, request=request)
-        if not filterset.is_valid():
-            raise InvalidSearch(filterset.errors)
-        queryset = filterset.qs
+        if any(name in filterset_class.base_filters for name in params):
+            filterset = filterset_class(params, queryset=base, request=request)
+            if not filterset.is_valid():
+                raise InvalidSearch(filterset.errors)
+            queryset = filterset.qs
+        else:
+            # No filter given (most searches): nothing to validate, and the filterset's form,
+            # with a permission-checked choice list per field, would be built for nothing.
+            queryset = base
         model = queryset.model
         facets = {}
         # Page records: read again through the restricted queryset, without the list
