@@ -89,7 +89,7 @@ class OverlapMatch:
     """One existing record that overlaps the draft."""
 
     type: str  # "tool" or "need"
-    record: models.Model
+    record: models.Model  # while the engine scores, a _Candidate standing in for it
     score: float
     likely_duplicate: bool
     reasons: list[str]
@@ -184,25 +184,30 @@ def _top(scores: Mapping[int, float], n: int) -> list[int]:
 
 class _PermittedRecords:
     """Which of some ids the restricted `queryset` holds, answered by reading those records
-    through it: one statement both checks a batch of candidates and reads their rows, and
-    the answer is remembered for the rest of the request (a permission check and then a
-    second read of the same rows would cost two statements)."""
+    through it: one statement both checks a batch of candidates and reads what scoring
+    needs of them, and the answer is remembered for the rest of the request (a permission
+    check and then a second read of the same rows would cost two statements)."""
 
     def __init__(self, queryset: models.QuerySet):
         self.queryset = queryset
-        self.known: dict[int, models.Model | None] = {}
+        self.fields = _TEXT_FIELDS[queryset.model]
+        self.known: dict[int, _Candidate | None] = {}
 
     def __call__(self, ids: Iterable[int]) -> set[int]:
         ids = [int(pk) for pk in ids]
         unknown = [pk for pk in dict.fromkeys(ids) if pk not in self.known]
         if unknown:
-            found = {r.pk: r for r in self.queryset.filter(pk__in=unknown).order_by()}
+            rows = self.queryset.filter(pk__in=unknown).order_by().values_list("pk", *self.fields)
+            found = {
+                row[0]: _Candidate(row[0], row[1] or "", " ".join(t or "" for t in row[1:]))
+                for row in rows
+            }
             for pk in unknown:
                 self.known[pk] = found.get(pk)
         return {pk for pk in ids if self.known[pk] is not None}
 
-    def records(self, ids: Iterable[int]) -> dict[int, models.Model]:
-        """The permitted records among `ids` (read now where not read yet)."""
+    def records(self, ids: Iterable[int]) -> dict[int, _Candidate]:
+        """The permitted candidates among `ids` (read now where not read yet)."""
         ids = list(ids)
         permitted = self(ids)
         return {pk: self.known[pk] for pk in ids if pk in permitted}
@@ -305,14 +310,21 @@ def _reasons(
 # --- Scoring one model's candidates -----------------------------------------------------------
 
 
-def _display_name(record) -> str:
-    return getattr(record, "name", None) or getattr(record, "title", "")
+_TEXT_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
+    Tool: ("name", "summary", "description"),
+    Need: ("title", "description"),
+}
 
 
-def _record_text(record) -> str:
-    if isinstance(record, Tool):
-        return f"{record.name} {record.summary} {record.description}"
-    return f"{record.title} {record.description}"
+@dataclass(slots=True)
+class _Candidate:
+    """What scoring reads of a candidate record. Hundreds are read per request; the full
+    records are read (through the same restricted queryset) for the matches returned only,
+    since building a model instance costs more than reading its row."""
+
+    pk: int
+    name: str
+    text: str
 
 
 class _ModelCandidates:
@@ -329,7 +341,7 @@ class _ModelCandidates:
         self.reading = reading
         self.queryset = queryset
         self.kind = kind
-        self.records: dict[int, models.Model] = {}
+        self.records: dict[int, _Candidate] = {}
         self.facets: dict[int, dict[str, set[str]]] = {}
         self.doc_terms: dict[int, set[str]] = {}
         self.names: dict[int, float] = {}
@@ -364,8 +376,8 @@ class _ModelCandidates:
         title, reading = self.draft.title, self.reading
         explicit = reading.explicit_facets()
         for pk, record in found.items():
-            self.doc_terms[pk] = set(scoring.terms(_record_text(record)))
-            self.names[pk] = scoring.name_similarity(title, _display_name(record)) if title else 0.0
+            self.doc_terms[pk] = set(scoring.terms(record.text))
+            self.names[pk] = scoring.name_similarity(title, record.name) if title else 0.0
             record_facets = self.facets.get(pk, {})
             self.facet_matches[pk] = scoring.facet_overlap(reading.facets, record_facets)
             self.fits[pk] = scoring.explicit_fit(explicit, record_facets)
@@ -496,7 +508,26 @@ def _find_overlaps(draft: Draft, *, user, limit: int, exclude) -> list[OverlapMa
     for candidates in prepared:
         matches.extend(candidates.score(query_vector))
     matches.sort(key=lambda m: (-m.score, m.type, m.name.lower(), m.record.pk))
-    matches = matches[:limit]
+    matches = _with_records(matches[:limit], {c.kind: c.queryset for c in prepared})
     for match in matches:
         match.reasons = _explain(reading, match)
     return matches
+
+
+def _with_records(matches: list[OverlapMatch], querysets) -> list[OverlapMatch]:
+    """The matches with their full records, read through the restricted querysets they came
+    from (one statement per type); a record gone or hidden since is left out."""
+    wanted: dict[str, list[int]] = defaultdict(list)
+    for match in matches:
+        wanted[match.type].append(match.record.pk)
+    records = {
+        kind: {r.pk: r for r in querysets[kind].filter(pk__in=pks).order_by()}
+        for kind, pks in wanted.items()
+    }
+    kept = []
+    for match in matches:
+        record = records[match.type].get(match.record.pk)
+        if record is not None:
+            match.record = record
+            kept.append(match)
+    return kept
