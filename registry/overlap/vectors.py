@@ -189,18 +189,21 @@ _CHUNK = 4096
 # thread per process (config/__init__.py), and at 100,000 vectors one core needs twice as
 # long as two for the 150 MB the product reads.
 _SPLIT_ROWS = 20_000
+_SPLIT_PARTS = min(4, os.cpu_count() or 1)
 _SPLITTER: ThreadPoolExecutor | None = None
 _SPLITTER_LOCK = threading.Lock()
 
 
 def _splitter() -> ThreadPoolExecutor | None:
+    """Threads for all parts of a split product but the calling thread's own."""
     global _SPLITTER
-    parts = min(4, os.cpu_count() or 1)
-    if parts < 2:
+    if _SPLIT_PARTS < 2:
         return None
     with _SPLITTER_LOCK:
         if _SPLITTER is None:
-            _SPLITTER = ThreadPoolExecutor(max_workers=parts - 1, thread_name_prefix="matvec")
+            _SPLITTER = ThreadPoolExecutor(
+                max_workers=_SPLIT_PARTS - 1, thread_name_prefix="matvec"
+            )
         return _SPLITTER
 
 
@@ -210,7 +213,7 @@ def _matvec(matrix: np.ndarray, query: np.ndarray) -> np.ndarray:
     pool = _splitter() if len(matrix) >= _SPLIT_ROWS else None
     if pool is None:
         return matrix @ query
-    parts = pool._max_workers + 1
+    parts = _SPLIT_PARTS
     out = np.empty(len(matrix), dtype=np.result_type(matrix, query))
     bounds = np.linspace(0, len(matrix), parts + 1).astype(int)
 
