@@ -31,8 +31,14 @@ demo: migrate
 run: demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# One pytest process per core (pytest-xdist), each with its own test database. Tests are
+# handed out in collection order, so on each process the transactional ones (which empty
+# the database, vocabularies included) still run after all the others, as pytest-django
+# orders them. PYTEST_WORKERS=0 runs them all in this one process.
+PYTEST_WORKERS ?= auto
+
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist load $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
