@@ -16,6 +16,7 @@ import hashlib
 import logging
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
@@ -80,15 +81,37 @@ def _clip(text: str) -> str:
     return " ".join((text or "").split())[:MAX_CHARS]
 
 
+# Recent query vectors by text. The form's overlap panel asks again with the same text
+# (typing paused, then the form is submitted): a repeat costs a dictionary look-up instead
+# of an embedding (60 ms on a small server).
+QUERY_CACHE_SIZE = 256
+_query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+
+
 def embed_query(text: str) -> np.ndarray | None:
     """The vector of a search text (e5's "query: " side), or None without embeddings."""
     if not text or not text.strip() or not is_available():
         return None
     model = _get_model()
+    clipped = _clip(text)
     # The C engine keeps per-model scratch buffers: one call at a time per process.
     with _lock:
-        vector = model.query(_clip(text))
-    return np.asarray(vector, dtype=np.float32)
+        cached = _query_cache.get(clipped)
+        if cached is not None:
+            _query_cache.move_to_end(clipped)
+            return cached
+        vector = np.asarray(model.query(clipped), dtype=np.float32)
+        vector.flags.writeable = False  # shared by every caller asking with this text
+        _query_cache[clipped] = vector
+        if len(_query_cache) > QUERY_CACHE_SIZE:
+            _query_cache.popitem(last=False)
+    return vector
+
+
+def clear_query_cache() -> None:
+    """Forget the recent query vectors (benchmarks measure real embeddings)."""
+    with _lock:
+        _query_cache.clear()
 
 
 def embed_passages(texts: Sequence[str]) -> np.ndarray | None:

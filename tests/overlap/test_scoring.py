@@ -170,3 +170,37 @@ def test_us_is_not_read_from_the_pronoun():
 )
 def test_detect_language(text, declared, expected):
     assert glossary.detect_language(text, declared) == expected
+
+
+def test_a_repeated_query_text_is_embedded_once(settings, monkeypatch):
+    import numpy as np
+
+    from registry import embeddings
+
+    calls = []
+
+    class FakeModel:
+        def query(self, text):
+            calls.append(text)
+            vector = np.zeros(embeddings.DIMENSIONS, dtype=np.float32)
+            vector[len(calls) % embeddings.DIMENSIONS] = 1.0
+            return vector
+
+    settings.REGISTRY_EMBEDDINGS = True
+    monkeypatch.setattr(embeddings, "_get_model", lambda: FakeModel())
+    monkeypatch.setattr(embeddings, "QUERY_CACHE_SIZE", 2)
+    embeddings.clear_query_cache()
+    try:
+        first = embeddings.embed_query("Shelter referrals in three languages")
+        again = embeddings.embed_query("  Shelter referrals   in three languages ")
+        assert again is first and len(calls) == 1
+        assert not first.flags.writeable  # shared: nobody may change it in place
+        embeddings.embed_query("Hotline for migrant workers")
+        embeddings.embed_query("Supply chain audits")  # the oldest text falls out
+        embeddings.embed_query("Shelter referrals in three languages")
+        assert len(calls) == 4
+        embeddings.clear_query_cache()
+        embeddings.embed_query("Hotline for migrant workers")
+        assert len(calls) == 5
+    finally:
+        embeddings.clear_query_cache()
