@@ -361,13 +361,12 @@ def main() -> None:
 
     from accounts.models import User
     from accounts.permissions import restrict
+    from config.runtime import tune_garbage_collector
     from registry import embeddings
     from registry.models import Function, Need, Region, TargetUser, Tool
     from registry.overlap import lexical
     from registry.overlap.engine import Draft, read
     from registry.search import get_backend
-
-    from config.runtime import tune_garbage_collector
 
     # As config/wsgi.py does once the application is loaded.
     tune_garbage_collector()

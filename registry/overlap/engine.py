@@ -190,7 +190,8 @@ class _PermittedRecords:
 
     def __init__(self, queryset: models.QuerySet):
         self.queryset = queryset
-        self.fields = _TEXT_FIELDS[queryset.model]
+        # Name (or title) first: it is the candidate's name.
+        self.fields = lexical.record_text_fields(queryset.model)
         self.known: dict[int, _Candidate | None] = {}
 
     def __call__(self, ids: Iterable[int]) -> set[int]:
@@ -308,12 +309,6 @@ def _reasons(
 
 
 # --- Scoring one model's candidates -----------------------------------------------------------
-
-
-_TEXT_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
-    Tool: ("name", "summary", "description"),
-    Need: ("title", "description"),
-}
 
 
 @dataclass(slots=True)

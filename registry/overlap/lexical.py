@@ -129,7 +129,8 @@ def lexical_ranks(queryset: models.QuerySet, words: Sequence[str]) -> tuple[dict
     return bm25_ranks(queryset, words), "bm25"
 
 
-def _record_text(model) -> tuple[str, ...]:
+def record_text_fields(model) -> tuple[str, ...]:
+    """The text fields of a tool or need, its name (or title) first."""
     if any(f.name == "summary" for f in model._meta.concrete_fields):
         return ("name", "summary", "description")
     return ("title", "description")
@@ -140,7 +141,7 @@ def bm25_ranks(
 ) -> dict[int, float]:
     """Okapi BM25 over the restricted queryset's own texts (name counted three times, a
     summary twice), statistics from the allowed records only."""
-    fields = _record_text(queryset.model)
+    fields = record_text_fields(queryset.model)
     query = Counter(scoring.stem(w) for w in words if w not in scoring.STOP_WORDS)
     if not query:
         return {}
