@@ -25,6 +25,9 @@ from django.db import models
 from django.db.models import Count
 
 FacetCounts = list[tuple[str, int]]
+# facet_counts reads the hits' own links when they are fewer than 1/SPARSE_SHARE of the
+# records, and tests every link against a mask of the hits otherwise (cheaper for many).
+SPARSE_SHARE = 5
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity (see _sharing_ranked)
@@ -32,6 +35,24 @@ class _Pairs:
     record_ids: np.ndarray  # int64, one per (record, code) link, ascending
     code_index: np.ndarray  # int32 index into `codes`
     codes: tuple[str, ...]
+    # The links of record r are positions starts[r]:starts[r + 1] (r up to the largest id).
+    starts: np.ndarray
+
+    @property
+    def size(self) -> int:
+        """One more than the largest record id with a link."""
+        return len(self.starts) - 1
+
+    def codes_of(self, ids: np.ndarray) -> np.ndarray:
+        """The code indexes of every link of the given records (distinct ids)."""
+        ids = ids[(ids >= 0) & (ids < self.size)]
+        first, after = self.starts[ids], self.starts[ids + 1]
+        lengths = after - first
+        ends = np.cumsum(lengths)
+        positions = np.arange(int(ends[-1]) if len(ends) else 0) + np.repeat(
+            first - (ends - lengths), lengths
+        )
+        return self.code_index[positions]
 
 
 @dataclass(frozen=True)
@@ -84,7 +105,9 @@ class FacetIndex:
         position = {code: i for i, code in enumerate(codes)}
         record_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         code_index = np.fromiter((position[r[1]] for r in rows), dtype=np.int32, count=len(rows))
-        return _Pairs(record_ids, code_index, codes)
+        size = int(record_ids[-1]) + 1 if len(record_ids) else 0
+        starts = np.searchsorted(record_ids, np.arange(size + 1))
+        return _Pairs(record_ids, code_index, codes, starts)
 
     def clear(self) -> None:
         with self._lock:
@@ -131,7 +154,7 @@ def facet_counts(
 ) -> dict[str, FacetCounts]:
     """{facet: [(code, records), ...]} over a permitted set of records, most records first.
 
-    Give the set as `ids` (an int array, e.g. the search hits) or as `queryset` (already
+    Give the set as `ids` (distinct ids, e.g. the search hits) or as `queryset` (already
     restricted); with both, the ids serve the in-memory index and the queryset the SQL.
     `queryset` may be a function making it, called only when the SQL needs it."""
     facets = list(facets)
@@ -154,11 +177,15 @@ def facet_counts(
             if not len(pairs.record_ids) or not len(ids):
                 result[facet] = []
                 continue
-            size = int(pairs.record_ids[-1]) + 1  # record_ids ascend
-            mask = masks.get(size)
-            if mask is None:
-                mask = masks[size] = _mask(ids, size)
-            selected = pairs.code_index[mask[pairs.record_ids]]
+            size = pairs.size
+            if len(ids) * SPARSE_SHARE < size:
+                # A few hits: read their own links rather than test every link.
+                selected = pairs.codes_of(ids)
+            else:
+                mask = masks.get(size)
+                if mask is None:
+                    mask = masks[size] = _mask(ids, size)
+                selected = pairs.code_index[mask[pairs.record_ids]]
             counts = np.bincount(selected, minlength=len(pairs.codes))
             result[facet] = _sorted_counts(pairs.codes, counts)
         return result

@@ -250,6 +250,30 @@ def _uninstall_statements(spec: IndexSpec) -> list[str]:
     return statements
 
 
+# Element types of PostgreSQL's binary array form that binary_array reads: oid -> numpy type.
+_BINARY_ELEMENTS = {20: ">i8", 23: ">i4", 21: ">i2", 700: ">f4", 701: ">f8"}
+
+
+def binary_array(data):
+    """A one-dimensional array without NULLs in PostgreSQL's binary form (`array_send`) as a
+    numpy array; None for NULL. Header: dimensions, has-nulls flag, element type oid, then
+    per dimension its length and lower bound; each element is its byte length and value."""
+    if data is None:
+        return None
+    import struct
+
+    import numpy as np
+
+    dimensions, has_nulls, element_oid = struct.unpack_from(">iiI", data, 0)
+    if dimensions == 0:
+        return np.empty(0)
+    if dimensions != 1 or has_nulls or element_oid not in _BINARY_ELEMENTS:
+        raise ValueError("binary_array reads one-dimensional arrays of numbers without NULLs")
+    length = struct.unpack_from(">i", data, 12)[0]
+    layout = np.dtype([("size", ">i4"), ("value", _BINARY_ELEMENTS[element_oid])])
+    return np.frombuffer(data, dtype=layout, count=length, offset=20)["value"]
+
+
 class _StoredVector(Func):
     """The row's `search_vector`, a column the models do not declare.
 
@@ -392,8 +416,13 @@ class PostgresSearchBackend(SearchBackend):
         rescored = RESCORED if limit is None else max(int(limit), RESCORED)
         cap = "" if limit is None else f" LIMIT {int(limit)}"
         # Every match, unsorted (sorting is cheaper in numpy, and needed only past the
-        # rescored ones): what the total and the facet counts are computed from.
-        rest = "(SELECT array_agg(id) FROM hits), (SELECT array_agg(rank) FROM hits)"
+        # rescored ones): what the total and the facet counts are computed from. The two
+        # arrays travel in PostgreSQL's binary array form, which numpy reads in one step
+        # (parsing 20,000 numbers from text costs more than the ranking of them).
+        rest = (
+            "(SELECT array_send(array_agg(id)) FROM hits), "
+            "(SELECT array_send(array_agg(rank)) FROM hits)"
+        )
         if limit is not None:
             rest = "NULL, NULL"
         statement = (
@@ -420,11 +449,12 @@ class PostgresSearchBackend(SearchBackend):
                 cursor.execute(statement, [*params, *query_params])
                 ids, ranks, all_ids, all_ranks = cursor.fetchone()
         ids, ranks = list(ids), [float(r) for r in ranks]
-        if all_ids and len(all_ids) > len(ids):
+        rest_ids, rest_ranks = binary_array(all_ids), binary_array(all_ranks)
+        if rest_ids is not None and len(rest_ids) > len(ids):
             import numpy as np
 
-            rest_ids = np.asarray(all_ids, dtype=np.int64)
-            rest_ranks = np.asarray(all_ranks, dtype=np.float64)
+            rest_ids = rest_ids.astype(np.int64)
+            rest_ranks = rest_ranks.astype(np.float64)
             keep = ~np.isin(rest_ids, np.asarray(ids, dtype=np.int64))
             rest_ids, rest_ranks = rest_ids[keep], rest_ranks[keep]
             order = np.lexsort((rest_ids, -rest_ranks))

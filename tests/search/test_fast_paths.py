@@ -416,3 +416,38 @@ def test_full_text_ranking_is_one_statement_on_a_connection_opened_with_its_sett
         ids, _ranks = get_backend().ranked_ids(queryset, "referral")
     assert sorted(ids) == expected
     assert len(captured.captured_queries) == 1
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="the in-memory facet index needs change stamps")
+@pytest.mark.parametrize("share", [0, 10**9], ids=["mask of the hits", "links of each hit"])
+def test_both_ways_of_counting_facets_agree_with_sql(world, share, monkeypatch):
+    from registry.search import facets
+
+    monkeypatch.setattr(facets, "SPARSE_SHARE", share)
+    pks = sorted(Tool.objects.values_list("pk", flat=True))
+    beyond = max(pks) + 1000  # no such record: counted nowhere
+    for subset in ([pks[0]], pks[1:4], pks, [*pks[:2], beyond]):
+        ids = np.array(subset, dtype=np.int64)
+        counted = facet_counts(Tool, ["functions", "regions"], ids=ids, queryset=Tool.objects.none)
+        narrowed = Tool.objects.filter(pk__in=subset)
+        assert counted == {f: _sql_counts(narrowed, f) for f in ("functions", "regions")}
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="array_send is PostgreSQL's")
+def test_binary_arrays_read_as_sent():
+    from registry.search.postgres import binary_array
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT array_send(ARRAY[1, 9000000000, -4]::int8[]), "
+            "array_send(ARRAY[7, 8]::int4[]), array_send(ARRAY[0.25, 1.5]::real[]), "
+            "array_send(ARRAY[]::int8[]), NULL::bytea, array_send(ARRAY[1, NULL]::int4[])"
+        )
+        big, small, reals, empty, missing, with_null = cursor.fetchone()
+    assert binary_array(big).tolist() == [1, 9000000000, -4]
+    assert binary_array(small).tolist() == [7, 8]
+    assert binary_array(reals).tolist() == [0.25, 1.5]
+    assert len(binary_array(empty)) == 0
+    assert binary_array(missing) is None
+    with pytest.raises(ValueError):
+        binary_array(with_null)
