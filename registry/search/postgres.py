@@ -274,6 +274,37 @@ def binary_array(data):
     return np.frombuffer(data, dtype=layout, count=length, offset=20)["value"]
 
 
+def best_first(ids, ranks):
+    """(ids, ranks) ordered by rank, highest first, then by id: int64 and float64 arrays.
+
+    Ranks that are non-negative float4 (ts_rank's) and ids below 2**32 sort as one 64-bit
+    key (the rank's bits inverted above the id), several times faster than a two-key sort;
+    anything else takes the two-key sort."""
+    import numpy as np
+
+    ids = np.asarray(ids)
+    ranks = np.asarray(ranks)
+    if (
+        ranks.dtype.kind == "f"
+        and ranks.dtype.itemsize == 4
+        and len(ids)
+        and ids.min() >= 0
+        and ids.max() < 2**32
+        and not (ranks < 0).any()
+        and not np.isnan(ranks).any()
+    ):
+        # A non-negative float's bit pattern, read as an unsigned integer, orders as it does.
+        bits = ranks.astype(np.float32).view(np.uint32).astype(np.uint64)
+        keys = ((np.uint64(0xFFFFFFFF) - bits) << np.uint64(32)) | ids.astype(np.uint64)
+        keys.sort()
+        ordered_ids = (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
+        ordered_bits = (np.uint64(0xFFFFFFFF) - (keys >> np.uint64(32))).astype(np.uint32)
+        return ordered_ids, ordered_bits.view(np.float32).astype(np.float64)
+    ids, ranks = ids.astype(np.int64), ranks.astype(np.float64)
+    order = np.lexsort((ids, -ranks))
+    return ids[order], ranks[order]
+
+
 class _StoredVector(Func):
     """The row's `search_vector`, a column the models do not declare.
 
@@ -453,12 +484,8 @@ class PostgresSearchBackend(SearchBackend):
         if rest_ids is not None and len(rest_ids) > len(ids):
             import numpy as np
 
-            rest_ids = rest_ids.astype(np.int64)
-            rest_ranks = rest_ranks.astype(np.float64)
             keep = ~np.isin(rest_ids, np.asarray(ids, dtype=np.int64))
-            rest_ids, rest_ranks = rest_ids[keep], rest_ranks[keep]
-            order = np.lexsort((rest_ids, -rest_ranks))
-            rest_ids, rest_ranks = rest_ids[order], rest_ranks[order]
+            rest_ids, rest_ranks = best_first(rest_ids[keep], rest_ranks[keep])
             floor = min(ranks) if ranks else 0.0
             top = float(rest_ranks.max()) if len(rest_ranks) else 0.0
             scale = min(1.0, floor / top) if top > 0 else 1.0

@@ -451,3 +451,25 @@ def test_binary_arrays_read_as_sent():
     assert binary_array(missing) is None
     with pytest.raises(ValueError):
         binary_array(with_null)
+
+
+@pytest.mark.parametrize(
+    ("id_offset", "rank_type"),
+    [(1, np.float32), (2**32, np.float32), (1, np.float64)],
+    ids=["one key", "ids too large for one key", "float8 ranks"],
+)
+def test_best_first_orders_by_rank_then_id(id_offset, rank_type):
+    from registry.search.postgres import best_first
+
+    rng = np.random.default_rng(5)
+    ids = rng.permutation(5000).astype(np.int64) + id_offset
+    # Few distinct ranks, so that many ties are broken by id; zeros included.
+    ranks = (rng.integers(0, 40, 5000) / 64).astype(rank_type)
+    ordered_ids, ordered_ranks = best_first(ids, ranks)
+    expected = sorted(
+        zip(ids.tolist(), ranks.astype(np.float64).tolist(), strict=True),
+        key=lambda p: (-p[1], p[0]),
+    )
+    assert ordered_ids.tolist() == [i for i, _ in expected]
+    assert ordered_ranks.tolist() == [r for _, r in expected]
+    assert [a.tolist() for a in best_first(ids[:0], ranks[:0])] == [[], []]
