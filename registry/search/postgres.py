@@ -36,7 +36,7 @@ back, so a rolled-back write can never make a stale cache look current.
 from __future__ import annotations
 
 import operator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from functools import reduce
 
@@ -646,7 +646,15 @@ class PostgresSearchBackend(SearchBackend):
             # Every stamp at once: the request's other caches will ask for theirs.
             names = list(dict.fromkeys([*requested, *stamped_tables().values()]))
         try:
-            with transaction.atomic(using=self.using), self.connection.cursor() as cursor:
+            # Inside a transaction a savepoint keeps a missing table from breaking it; in
+            # autocommit a failed statement breaks nothing, and BEGIN/COMMIT would cost two
+            # round trips per request.
+            guard = (
+                transaction.atomic(using=self.using)
+                if self.connection.in_atomic_block
+                else nullcontext()
+            )
+            with guard, self.connection.cursor() as cursor:
                 cursor.execute(
                     f"SELECT name, stamp FROM {STAMP_TABLE} WHERE name = ANY(%s)",  # noqa: S608
                     [names],

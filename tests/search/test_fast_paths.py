@@ -419,7 +419,7 @@ def test_full_text_ranking_is_one_statement_on_a_connection_opened_with_its_sett
 
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="the in-memory facet index needs change stamps")
-@pytest.mark.parametrize("share", [0, 10**9], ids=["mask of the hits", "links of each hit"])
+@pytest.mark.parametrize("share", [0, 10**9], ids=["links of each hit", "mask of the hits"])
 def test_both_ways_of_counting_facets_agree_with_sql(world, share, monkeypatch):
     from registry.search import facets
 
@@ -473,3 +473,38 @@ def test_best_first_orders_by_rank_then_id(id_offset, rank_type):
     assert ordered_ids.tolist() == [i for i, _ in expected]
     assert ordered_ranks.tolist() == [r for _, r in expected]
     assert [a.tolist() for a in best_first(ids[:0], ranks[:0])] == [[], []]
+
+
+def _stamp_table_away(cursor, away: bool) -> None:
+    names = ("registry_search_stamp", "registry_search_stamp_away")
+    old, new = names if away else names[::-1]
+    cursor.execute(f"ALTER TABLE {old} RENAME TO {new}")
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="change stamps are PostgreSQL's")
+def test_a_missing_stamp_table_means_no_stamps_and_spares_the_transaction(db):
+    backend = get_backend()
+    with connection.cursor() as cursor:
+        _stamp_table_away(cursor, True)
+    assert backend.stamps(["registry.tool:facets"]) == {}
+    assert Tool.objects.count() == 0  # the test's transaction still works
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="change stamps are PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_stamps_in_autocommit_read_without_a_transaction_of_their_own():
+    from django.test.utils import CaptureQueriesContext
+
+    backend = get_backend()
+    assert not connection.in_atomic_block
+    with CaptureQueriesContext(connection) as statements:
+        assert set(backend.stamps(["registry.tool:facets"])) == {"registry.tool:facets"}
+    assert [q["sql"].split()[0] for q in statements.captured_queries] == ["SELECT"]
+    with connection.cursor() as cursor:
+        _stamp_table_away(cursor, True)
+    try:
+        assert backend.stamps(["registry.tool:facets"]) == {}
+        assert Tool.objects.count() == 0
+    finally:
+        with connection.cursor() as cursor:
+            _stamp_table_away(cursor, False)
