@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -55,10 +55,40 @@ class _Pairs:
         return self.code_index[positions]
 
 
+def _merged(parts: Sequence[_Pairs]) -> _Pairs:
+    """Several facets' links as one: codes end to end, links ordered by record."""
+    record_ids = np.concatenate([p.record_ids for p in parts])
+    offsets = np.cumsum([0] + [len(p.codes) for p in parts[:-1]])
+    code_index = np.concatenate(
+        [p.code_index + np.int32(offset) for p, offset in zip(parts, offsets, strict=True)]
+    )
+    order = np.argsort(record_ids, kind="stable")
+    record_ids, code_index = record_ids[order], code_index[order]
+    size = int(record_ids[-1]) + 1 if len(record_ids) else 0
+    starts = np.searchsorted(record_ids, np.arange(size + 1))
+    codes = tuple(code for p in parts for code in p.codes)
+    return _Pairs(record_ids, code_index, codes, starts)
+
+
 @dataclass(frozen=True)
 class _Snapshot:
     stamp: int
     facets: dict[str, _Pairs]
+    _merged: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def merged(self, names: tuple[str, ...]) -> tuple[_Pairs, dict[str, slice]]:
+        """The links of the named facets as one _Pairs, and each facet's slice of its
+        codes: counting several facets then reads each hit's links once. Built on first
+        use, once per snapshot."""
+        found = self._merged.get(names)
+        if found is None:
+            parts = [self.facets[name] for name in names]
+            bounds = np.cumsum([0] + [len(p.codes) for p in parts]).tolist()
+            slices = {
+                name: slice(lo, hi) for name, lo, hi in zip(names, bounds, bounds[1:], strict=False)
+            }
+            found = self._merged[names] = (_merged(parts), slices)
+        return found
 
 
 def _through(model, facet: str):
@@ -167,28 +197,20 @@ def facet_counts(
             dtype=np.int64,
         )
     if snapshot is not None and ids is not None:
-        result = {}
         ids = np.asarray(ids, dtype=np.int64)
-        masks: dict[int, np.ndarray] = {}  # one mask per id range (the facets share it)
-        for facet in facets:
-            pairs = snapshot.facets.get(facet)
-            if pairs is None:
-                continue
-            if not len(pairs.record_ids) or not len(ids):
-                result[facet] = []
-                continue
-            size = pairs.size
-            if len(ids) * SPARSE_SHARE < size:
-                # A few hits: read their own links rather than test every link.
-                selected = pairs.codes_of(ids)
-            else:
-                mask = masks.get(size)
-                if mask is None:
-                    mask = masks[size] = _mask(ids, size)
-                selected = pairs.code_index[mask[pairs.record_ids]]
-            counts = np.bincount(selected, minlength=len(pairs.codes))
-            result[facet] = _sorted_counts(pairs.codes, counts)
-        return result
+        names = tuple(dict.fromkeys(f for f in facets if f in snapshot.facets))
+        if not names:
+            return {}
+        pairs, slices = snapshot.merged(names)
+        if len(ids) * SPARSE_SHARE < pairs.size:
+            # A few hits: read their own links rather than test every link.
+            selected = pairs.codes_of(ids)
+        else:
+            selected = pairs.code_index[_mask(ids, pairs.size)[pairs.record_ids]]
+        counts = np.bincount(selected, minlength=len(pairs.codes))
+        return {
+            name: _sorted_counts(pairs.codes[part], counts[part]) for name, part in slices.items()
+        }
     if queryset is None:
         queryset = model._default_manager.using(using).filter(pk__in=[int(i) for i in ids])
     return {facet: _sql_counts(queryset, facet) for facet in facets}

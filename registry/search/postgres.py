@@ -484,7 +484,12 @@ class PostgresSearchBackend(SearchBackend):
         if rest_ids is not None and len(rest_ids) > len(ids):
             import numpy as np
 
-            keep = ~np.isin(rest_ids, np.asarray(ids, dtype=np.int64))
+            # Drop the rescored ids: a binary search in their sorted few (np.isin sorts all).
+            rescored_ids = np.sort(np.asarray(ids, dtype=np.int64))
+            at = np.minimum(np.searchsorted(rescored_ids, rest_ids), len(rescored_ids) - 1)
+            keep = (
+                rescored_ids[at] != rest_ids if len(rescored_ids) else np.ones(len(rest_ids), bool)
+            )
             rest_ids, rest_ranks = best_first(rest_ids[keep], rest_ranks[keep])
             floor = min(ranks) if ranks else 0.0
             top = float(rest_ranks.max()) if len(rest_ranks) else 0.0
