@@ -4,7 +4,7 @@ from io import StringIO
 
 import pytest
 from django.contrib.auth import authenticate
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from accounts.models import Membership, Organization, User
 from registry.management.commands.load_demo import DEMO_ACCOUNTS, DEMO_PASSWORD
@@ -19,8 +19,23 @@ def _counts() -> dict[str, int]:
 
 def _load() -> str:
     out = StringIO()
-    call_command("load_demo", stdout=out)
+    # pytest-django runs with DEBUG off, as production does.
+    call_command("load_demo", "--allow-without-debug", stdout=out)
     return out.getvalue()
+
+
+def test_refuses_with_debug_off_unless_asked_and_writes_nothing(settings):
+    settings.DEBUG = False
+    before = _counts()
+    with pytest.raises(CommandError, match="--allow-without-debug"):
+        call_command("load_demo", stdout=StringIO())
+    assert _counts() == before
+
+
+def test_loads_with_debug_on_without_the_flag(settings):
+    settings.DEBUG = True
+    call_command("load_demo", stdout=StringIO())
+    assert User.objects.filter(email=DEMO_ACCOUNTS[0].email).exists()
 
 
 @pytest.fixture

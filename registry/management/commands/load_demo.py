@@ -124,10 +124,27 @@ DEMO_TOOL_USES: tuple[tuple[str, str, datetime.date, str], ...] = (
 class Command(BaseCommand):
     help = (
         "Load the demo catalogue (settings.DEMO_CATALOG_PATH) and create one demo account "
-        "per role. Safe to run repeatedly."
+        "per role. Safe to run repeatedly. Refuses to run with DEBUG off unless "
+        "--allow-without-debug is given."
     )
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--allow-without-debug",
+            action="store_true",
+            help="Load the demo accounts even though DEBUG is off (a public demo server).",
+        )
+
     def handle(self, *args, **options):
+        # The demo accounts include a superuser whose password is printed and published:
+        # on a production database that is an open door, so a site with DEBUG off must ask
+        # for it by name.
+        if not settings.DEBUG and not options["allow_without_debug"]:
+            raise CommandError(
+                "DEBUG is off: this looks like a production site, and the demo accounts "
+                "(a superuser among them) share one published password. Nothing was loaded. "
+                "Run with --allow-without-debug if this really is a demo server."
+            )
         path = settings.DEMO_CATALOG_PATH
         report = import_catalog_file(path)
         if not report.ok:
