@@ -141,7 +141,6 @@ class Organization(models.Model):
         return self.verification_status == VerificationStatus.SUSPENDED
 
 
-
 class Role(models.TextChoices):
     OWNER = "owner", _("Owner")
     EDITOR = "editor", _("Editor")

@@ -525,7 +525,6 @@ def can_resolve_report(user, report) -> bool:
     return can(user, Action.VIEW, report)
 
 
-
 # --- Catalogue import and export jobs; record history ---------------------------------------
 
 

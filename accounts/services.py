@@ -212,7 +212,11 @@ def invitation_token(invitation: Invitation) -> str:
 
 @transaction.atomic
 def invitation_create(
-    *, actor: User, organization: Organization, email: str, role: str = Role.VIEWER,
+    *,
+    actor: User,
+    organization: Organization,
+    email: str,
+    role: str = Role.VIEWER,
     accept_url_builder=None,
 ) -> Invitation:
     """An owner invites someone by email; the email goes out once the invitation is saved."""
@@ -252,9 +256,7 @@ def invitation_accept(*, actor: User, token: str) -> Membership:
     if not invitation.is_open:
         raise ValidationError({"token": _("This invitation has expired or was already used.")})
     if actor.email.lower() != invitation.email.lower():
-        raise ValidationError(
-            {"token": _("This invitation was sent to another email address.")}
-        )
+        raise ValidationError({"token": _("This invitation was sent to another email address.")})
     membership, created = Membership.objects.get_or_create(
         user=actor, organization=invitation.organization, defaults={"role": invitation.role}
     )

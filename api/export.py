@@ -17,8 +17,10 @@ class ExportView(APIView):
         parameters=[
             OpenApiParameter("format", OpenApiTypes.STR, enum=list(CONTENT_TYPES), default="json")
         ],
-        responses={(200, "application/json"): OpenApiTypes.OBJECT,
-                   (200, "text/csv"): OpenApiTypes.STR},
+        responses={
+            (200, "application/json"): OpenApiTypes.OBJECT,
+            (200, "text/csv"): OpenApiTypes.STR,
+        },
     )
     def get(self, request):
         fmt = request.query_params.get("format", "json")

@@ -84,9 +84,19 @@ class SearchView(APIView):
             OpenApiParameter("page_size", OpenApiTypes.INT),
             *[
                 OpenApiParameter(f, OpenApiTypes.STR, many=True, description="Facet code(s).")
-                for f in ["functions", "purposes", "trafficking_types", "target_users",
-                          "technologies", "regions", "languages", "maturity", "availability",
-                          "status", "sector"]
+                for f in [
+                    "functions",
+                    "purposes",
+                    "trafficking_types",
+                    "target_users",
+                    "technologies",
+                    "regions",
+                    "languages",
+                    "maturity",
+                    "availability",
+                    "status",
+                    "sector",
+                ]
             ],
         ],
         responses={200: SearchResponseSerializer},

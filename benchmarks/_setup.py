@@ -20,9 +20,7 @@ def fresh_database(name: str) -> str:
 
         base = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
         with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            exists = conn.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", [name]
-            ).fetchone()
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
             # `--reuse` keeps a database an earlier run built (building 100k rows takes minutes).
             if not (exists and "--reuse" in sys.argv):
                 conn.execute(f"DROP DATABASE IF EXISTS {name}")

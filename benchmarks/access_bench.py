@@ -31,15 +31,20 @@ def build() -> tuple:
 
     rng = random.Random(7)
     sectors = ["ngo", "government", "law_enforcement", "private_sector", "academic"]
-    visibilities = ["public"] * 14 + ["registered"] * 2 + ["verified"] * 2 + [
-        "restricted", "private"]
+    visibilities = (
+        ["public"] * 14 + ["registered"] * 2 + ["verified"] * 2 + ["restricted", "private"]
+    )
     with transaction.atomic():
         groups = Group.objects.bulk_create([Group(name=f"org:bench-{i}") for i in range(N_ORGS)])
         orgs = Organization.objects.bulk_create(
             [
                 Organization(
-                    name=f"Organization {i}", slug=f"bench-{i}", sector=rng.choice(sectors),
-                    country="US", verification_status="verified", group=groups[i],
+                    name=f"Organization {i}",
+                    slug=f"bench-{i}",
+                    sector=rng.choice(sectors),
+                    country="US",
+                    verification_status="verified",
+                    group=groups[i],
                 )
                 for i in range(N_ORGS)
             ],
@@ -48,8 +53,12 @@ def build() -> tuple:
         tools = Tool.objects.bulk_create(
             [
                 Tool(
-                    slug=f"tool-{i}", name=f"Tool {i:06d}", organization=orgs[i % N_ORGS],
-                    summary="A generated tool.", availability="free", maturity="deployed",
+                    slug=f"tool-{i}",
+                    name=f"Tool {i:06d}",
+                    organization=orgs[i % N_ORGS],
+                    summary="A generated tool.",
+                    availability="free",
+                    maturity="deployed",
                     visibility=rng.choice(visibilities),
                 )
                 for i in range(N_TOOLS)
@@ -58,16 +67,20 @@ def build() -> tuple:
         )
         through = Tool.restricted_to_sectors.through
         through.objects.bulk_create(
-            [through(tool_id=t.pk, sector_id="law_enforcement") for t in tools
-             if t.visibility == "restricted"],
+            [
+                through(tool_id=t.pk, sector_id="law_enforcement")
+                for t in tools
+                if t.visibility == "restricted"
+            ],
             batch_size=5000,
         )
         view_tool = Permission.objects.get(codename="view_tool", content_type__app_label="registry")
         private = [t for t in tools if t.visibility == "private"]
         member_org = orgs[0]
         shares = [
-            ToolGroupObjectPermission(permission=view_tool, group_id=member_org.group_id,
-                                      content_object_id=t.pk)
+            ToolGroupObjectPermission(
+                permission=view_tool, group_id=member_org.group_id, content_object_id=t.pk
+            )
             for t in rng.sample(private, 50)
         ]
         seen = {(s.group_id, s.content_object_id) for s in shares}
@@ -75,8 +88,9 @@ def build() -> tuple:
             g, t = rng.choice(groups).pk, rng.choice(private).pk
             if (g, t) not in seen and g != member_org.group_id:
                 seen.add((g, t))
-                shares.append(ToolGroupObjectPermission(permission=view_tool, group_id=g,
-                                                        content_object_id=t))
+                shares.append(
+                    ToolGroupObjectPermission(permission=view_tool, group_id=g, content_object_id=t)
+                )
         ToolGroupObjectPermission.objects.bulk_create(shares, batch_size=5000)
         member = User.objects.create_user("member@bench.test", "bench-password-123")
         Membership.objects.create(user=member, organization=member_org, role="viewer")
@@ -96,8 +110,11 @@ def main() -> None:
     from registry import selectors
 
     print(f"database: {connection.vendor} ({url})")
-    print(f"building {N_TOOLS:,} tools, {N_ORGS:,} organizations, "
-          f"{N_OTHER_SHARES + 50:,} share rows ...", flush=True)
+    print(
+        f"building {N_TOOLS:,} tools, {N_ORGS:,} organizations, "
+        f"{N_OTHER_SHARES + 50:,} share rows ...",
+        flush=True,
+    )
     member = build()
 
     def query_page(user):
@@ -106,6 +123,7 @@ def main() -> None:
             total = qs.count()
             page = list(qs[:PAGE])
             assert len(page) == PAGE and total > 0
+
         return run
 
     def line(label, figures):
@@ -129,6 +147,7 @@ def main() -> None:
         def run():
             response = client.get(f"/api/v1/tools/?page_size={PAGE}")
             assert response.status_code == 200, response.status_code
+
         return run
 
     anon_api = timed(api(anon_client), repeat=20)

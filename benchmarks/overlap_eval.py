@@ -109,8 +109,10 @@ def main() -> int:
     known = {t["key"] for t in catalogue["tools"]}
     start = time.perf_counter()
     load_catalogue(args.catalog)
-    print(f"imported {len(known)} tools in {time.perf_counter() - start:.1f} s "
-          f"({len(restricted)} not public)")
+    print(
+        f"imported {len(known)} tools in {time.perf_counter() - start:.1f} s "
+        f"({len(restricted)} not public)"
+    )
     if embeddings.is_available():
         embed_all()
     else:
@@ -129,9 +131,20 @@ def main() -> int:
     factory = APIRequestFactory()
     rows, latencies, leaks = [], [], 0
     for q in queries:
-        payload = {k: q[k] for k in ("kind", "title", "description", "functions",
-                                     "trafficking_types", "target_users", "regions",
-                                     "language") if k in q}
+        payload = {
+            k: q[k]
+            for k in (
+                "kind",
+                "title",
+                "description",
+                "functions",
+                "trafficking_types",
+                "target_users",
+                "regions",
+                "language",
+            )
+            if k in q
+        }
         payload["limit"] = LIMIT
         t0 = time.perf_counter()
         status, body = post_overlap(view, factory, payload)
@@ -154,8 +167,10 @@ def main() -> int:
         ("Spanish", subset(lambda r: lang(r) == "es")),
         ("Chinese", subset(lambda r: lang(r) == "zh")),
         ("paraphrase (all languages)", subset(lambda r: "paraphrase" in r.get("tags", []))),
-        ("paraphrase (English)",
-         subset(lambda r: "paraphrase" in r.get("tags", []) and lang(r) == "en")),
+        (
+            "paraphrase (English)",
+            subset(lambda r: "paraphrase" in r.get("tags", []) and lang(r) == "en"),
+        ),
         ("short facet-driven", subset(lambda r: "facet" in r.get("tags", []))),
         ("all with an answer", subset(lambda r: True)),
     ]
@@ -169,26 +184,37 @@ def main() -> int:
     flagged = [r for r in no_match if any(x["likely_duplicate"] for x in r["results"])]
     duplicates = [r for r in rows if "duplicate" in r.get("tags", [])]
     dup_flagged = [
-        r for r in duplicates
+        r
+        for r in duplicates
         if any(x["likely_duplicate"] and x["slug"] in r["expected"] for x in r["results"])
     ]
     answered = subset(lambda r: True)
     top_flagged_wrong = [
-        r for r in answered
-        if r["results"] and r["results"][0]["likely_duplicate"]
+        r
+        for r in answered
+        if r["results"]
+        and r["results"][0]["likely_duplicate"]
         and r["results"][0]["slug"] not in r["expected"]
     ]
     print()
-    print(f"no-match queries flagged likely_duplicate: {len(flagged)}/{len(no_match)} "
-          f"= {len(flagged) / max(1, len(no_match)):.1%}")
-    print(f"duplicate drafts whose tool is flagged:    {len(dup_flagged)}/{len(duplicates)} "
-          f"= {len(dup_flagged) / max(1, len(duplicates)):.1%}")
-    print(f"answered queries whose top result is flagged but not expected: "
-          f"{len(top_flagged_wrong)}/{len(answered)}")
+    print(
+        f"no-match queries flagged likely_duplicate: {len(flagged)}/{len(no_match)} "
+        f"= {len(flagged) / max(1, len(no_match)):.1%}"
+    )
+    print(
+        f"duplicate drafts whose tool is flagged:    {len(dup_flagged)}/{len(duplicates)} "
+        f"= {len(dup_flagged) / max(1, len(duplicates)):.1%}"
+    )
+    print(
+        f"answered queries whose top result is flagged but not expected: "
+        f"{len(top_flagged_wrong)}/{len(answered)}"
+    )
     print(f"restricted tools returned to anonymous: {leaks}")
     latencies.sort()
-    print(f"latency per request: p50 {statistics.median(latencies):.0f} ms, "
-          f"p95 {latencies[int(0.95 * (len(latencies) - 1))]:.0f} ms")
+    print(
+        f"latency per request: p50 {statistics.median(latencies):.0f} ms, "
+        f"p95 {latencies[int(0.95 * (len(latencies) - 1))]:.0f} ms"
+    )
 
     # Calibration: the best score of each no-match query against that of each duplicate.
     print()
@@ -203,8 +229,9 @@ def main() -> int:
     for threshold in [x / 100 for x in range(50, 81, 2)]:
         nm = sum(1 for s in nm_scores if s >= threshold) / max(1, len(nm_scores))
         dp = sum(1 for s in dup_scores if s >= threshold) / max(1, len(dup_scores))
-        print(f"  score >= {threshold:.2f}: no-match flagged {nm:6.1%}, "
-              f"duplicates flagged {dp:6.1%}")
+        print(
+            f"  score >= {threshold:.2f}: no-match flagged {nm:6.1%}, duplicates flagged {dp:6.1%}"
+        )
 
     if args.verbose:
         print()
@@ -217,8 +244,9 @@ def main() -> int:
             for r in misses:
                 print(f"- [{r['id']}] {r['title']!r} expected {r['expected']}")
                 for x in r["results"][:5]:
-                    print(f"    {x['score']:.3f} {'D' if x['likely_duplicate'] else ' '} "
-                          f"{x['slug']}")
+                    print(
+                        f"    {x['score']:.3f} {'D' if x['likely_duplicate'] else ' '} {x['slug']}"
+                    )
         print()
         print("no-match queries flagged:")
         for r in flagged:

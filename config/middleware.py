@@ -15,8 +15,7 @@ class RejectNulQueryMiddleware:
         if request.path.startswith("/api/"):
             return self.get_response(request)
         if "\x00" in request.path or any(
-            "\x00" in key or any("\x00" in v for v in values)
-            for key, values in request.GET.lists()
+            "\x00" in key or any("\x00" in v for v in values) for key, values in request.GET.lists()
         ):
             return HttpResponseBadRequest("The query string may not contain NUL characters.")
         return self.get_response(request)

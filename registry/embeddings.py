@@ -64,8 +64,9 @@ def _get_model():
             if model.dim != DIMENSIONS:
                 raise RuntimeError(f"unexpected embedding size {model.dim}")
         except Exception:  # any failure to load means: work without embeddings
-            logger.warning("Sentence embeddings are unavailable; ranking is lexical only.",
-                           exc_info=True)
+            logger.warning(
+                "Sentence embeddings are unavailable; ranking is lexical only.", exc_info=True
+            )
             _load_failed = True
             return None
         _model = model

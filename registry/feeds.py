@@ -45,9 +45,9 @@ class LatestNeedsFeed(_ReaderAwareFeed):
 
     def items(self, user):
         return (
-            selectors.need_list(user).filter(status="open").order_by("-updated_at", "-pk")[
-                :FEED_LENGTH
-            ]
+            selectors.need_list(user)
+            .filter(status="open")
+            .order_by("-updated_at", "-pk")[:FEED_LENGTH]
         )
 
     def item_title(self, item):

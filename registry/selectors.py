@@ -63,9 +63,7 @@ def tool_uses_of(user, tool: Tool) -> QuerySet[ToolUse]:
 
 
 def tool_uses_by(user, organization: Organization) -> QuerySet[ToolUse]:
-    return restrict(ToolUse.objects.filter(organization=organization), user).select_related(
-        "tool"
-    )
+    return restrict(ToolUse.objects.filter(organization=organization), user).select_related("tool")
 
 
 def license_offers_for_tool(user, tool: Tool) -> QuerySet[LicenseOffer]:

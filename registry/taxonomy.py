@@ -36,22 +36,26 @@ class FocusArea(models.TextChoices):
 
 class Function(models.TextChoices):
     VICTIM_IDENTIFICATION = "victim_identification", _("Victim identification")
-    ONLINE_MONITORING = "online_monitoring", _(
-        "Monitoring of online ads, classifieds and social media"
+    ONLINE_MONITORING = (
+        "online_monitoring",
+        _("Monitoring of online ads, classifieds and social media"),
     )
     IMAGE_ANALYSIS = "image_analysis", _("Image and video analysis")
-    FINANCIAL_INTELLIGENCE = "financial_intelligence", _(
-        "Financial intelligence and transaction monitoring"
+    FINANCIAL_INTELLIGENCE = (
+        "financial_intelligence",
+        _("Financial intelligence and transaction monitoring"),
     )
     SUPPLY_CHAIN = "supply_chain", _("Supply-chain due diligence and forced-labour risk")
     WORKER_VOICE = "worker_voice", _("Worker voice and grievance channels")
-    RECRUITMENT_MONITORING = "recruitment_monitoring", _(
-        "Ethical recruitment and recruiter monitoring"
+    RECRUITMENT_MONITORING = (
+        "recruitment_monitoring",
+        _("Ethical recruitment and recruiter monitoring"),
     )
     HOTLINE_REPORTING = "hotline_reporting", _("Hotlines and reporting channels")
     CASE_MANAGEMENT = "case_management", _("Case management")
-    INFORMATION_SHARING = "information_sharing", _(
-        "Secure information sharing between organizations"
+    INFORMATION_SHARING = (
+        "information_sharing",
+        _("Secure information sharing between organizations"),
     )
     SURVIVOR_SERVICES = "survivor_services", _("Services and referrals for survivors")
     AWARENESS_EDUCATION = "awareness_education", _("Awareness and education")

@@ -15,9 +15,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_production_settings_pass_check_deploy_without_warnings():
     env = {
-        k: v for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "CELERY_BROKER_URL",
-                     "DJANGO_ALLOW_ASYNC_UNSAFE")
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in (
+            "DATABASE_URL",
+            "DJANGO_SETTINGS_MODULE",
+            "CELERY_BROKER_URL",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        )
     }
     env.update(
         DEBUG="0",
@@ -28,7 +34,11 @@ def test_production_settings_pass_check_deploy_without_warnings():
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -40,6 +50,8 @@ def test_compose_file_follows_the_compose_specification():
         pytest.fail("check-jsonschema is part of the dev extra and must be installed")
     result = subprocess.run(
         [tool, "--builtin-schema", "vendor.compose-spec", str(ROOT / "docker-compose.yml")],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr

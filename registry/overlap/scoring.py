@@ -258,9 +258,7 @@ def matched_terms(
 ) -> list[str]:
     """The draft's most informative terms that the record contains, best first."""
     hits = [
-        (w, t)
-        for t, w in query_weights.items()
-        if t in document_terms and t not in _GENERIC_STEMS
+        (w, t) for t, w in query_weights.items() if t in document_terms and t not in _GENERIC_STEMS
     ]
     hits.sort(key=lambda pair: (-pair[0], pair[1]))
     return [t for _, t in hits[:limit]]
@@ -274,8 +272,9 @@ SEMANTIC_FLOOR = 0.78
 SEMANTIC_CEILING = 0.92
 
 
-def calibrate_cosine(cosine: float, floor: float = SEMANTIC_FLOOR,
-                     ceiling: float = SEMANTIC_CEILING) -> float:
+def calibrate_cosine(
+    cosine: float, floor: float = SEMANTIC_FLOOR, ceiling: float = SEMANTIC_CEILING
+) -> float:
     return min(1.0, max(0.0, (cosine - floor) / (ceiling - floor)))
 
 
@@ -302,8 +301,9 @@ class Weights:
 
     def normalized(self) -> Weights:
         total = self.lexical + self.semantic + self.name + self.facets
-        return Weights(self.lexical / total, self.semantic / total, self.name / total,
-                       self.facets / total)
+        return Weights(
+            self.lexical / total, self.semantic / total, self.name / total, self.facets / total
+        )
 
 
 def weights_for(
@@ -359,8 +359,8 @@ NAME_THRESHOLD = 0.3
 
 
 def name_signal(similarity: float) -> float:
-    return 0.0 if similarity < NAME_THRESHOLD else (similarity - NAME_THRESHOLD) / (
-        1 - NAME_THRESHOLD
+    return (
+        0.0 if similarity < NAME_THRESHOLD else (similarity - NAME_THRESHOLD) / (1 - NAME_THRESHOLD)
     )
 
 

@@ -243,8 +243,9 @@ class VectorIndex:
         self.store = store
         self.stamp_name = store._meta.label_lower
         self._lock = threading.Lock()
-        self._snapshot = _Snapshot((), np.zeros(0, np.int64),
-                                   np.zeros((0, embeddings.DIMENSIONS), np.float32), None)
+        self._snapshot = _Snapshot(
+            (), np.zeros(0, np.int64), np.zeros((0, embeddings.DIMENSIONS), np.float32), None
+        )
         # The database's change stamp of the table when the snapshot was last confirmed
         # current (registry.search.postgres); None where the database keeps none.
         self._table_stamp: int | None = None
@@ -289,8 +290,9 @@ class VectorIndex:
     def _refreshed(self, current: _Snapshot, stamp: tuple) -> _Snapshot:
         count, latest = stamp
         if not count:
-            return _Snapshot(stamp, np.zeros(0, np.int64),
-                             np.zeros((0, embeddings.DIMENSIONS), np.float32), None)
+            return _Snapshot(
+                stamp, np.zeros(0, np.int64), np.zeros((0, embeddings.DIMENSIONS), np.float32), None
+            )
         if current.latest is None or latest is None:
             ids, matrix = self._load(self._rows())
             return _Snapshot(stamp, ids, matrix, latest)
@@ -299,8 +301,11 @@ class VectorIndex:
         ids, matrix = current.ids, current.matrix
         if len(new_ids):
             pos = np.searchsorted(ids, new_ids)
-            known = (pos < len(ids)) & (ids[np.minimum(pos, len(ids) - 1)] == new_ids) \
-                if len(ids) else np.zeros(len(new_ids), bool)
+            known = (
+                (pos < len(ids)) & (ids[np.minimum(pos, len(ids) - 1)] == new_ids)
+                if len(ids)
+                else np.zeros(len(new_ids), bool)
+            )
             if known.any():
                 matrix = matrix.copy()
                 matrix[pos[known]] = new_matrix[known]
@@ -384,8 +389,9 @@ class VectorIndex:
     def clear(self) -> None:
         with self._lock:
             self._table_stamp = None
-            self._snapshot = _Snapshot((), np.zeros(0, np.int64),
-                                       np.zeros((0, embeddings.DIMENSIONS), np.float32), None)
+            self._snapshot = _Snapshot(
+                (), np.zeros(0, np.int64), np.zeros((0, embeddings.DIMENSIONS), np.float32), None
+            )
 
 
 @dataclass(frozen=True)

@@ -114,10 +114,15 @@ def canary_world():
     # Records hanging off hidden tools must not leak either.
     for visibility, tool in world.tools.items():
         if visibility != "public":
-            ToolUseFactory(tool=tool, organization=world.partner, visibility="public",
-                           notes=f"Use of {MARKER}{visibility}")
-            LicenseOfferFactory(tool=tool, slug=f"offer-{visibility}",
-                                title=f"Offer {MARKER}{visibility}")
+            ToolUseFactory(
+                tool=tool,
+                organization=world.partner,
+                visibility="public",
+                notes=f"Use of {MARKER}{visibility}",
+            )
+            LicenseOfferFactory(
+                tool=tool, slug=f"offer-{visibility}", title=f"Offer {MARKER}{visibility}"
+            )
     return world
 
 
@@ -129,8 +134,10 @@ def test_no_route_leaks_a_hidden_record(canary_world, role):
     hidden_words = {f"{MARKER}{r.visibility}" for r in hidden}
     visible_tool = world.tools["public"]
 
-    slugs = sorted({r.slug for r in hidden} | {visible_tool.slug, world.owner_org.slug,
-                                                "offer-private", "no-such-slug"})
+    slugs = sorted(
+        {r.slug for r in hidden}
+        | {visible_tool.slug, world.owner_org.slug, "offer-private", "no-such-slug"}
+    )
     ids = sorted({str(r.pk) for r in hidden} | {"1", "999999"})
     paths = []
     for route in _routes():
@@ -139,17 +146,31 @@ def test_no_route_leaks_a_hidden_record(canary_world, role):
         paths += _fill(route, {"slug": slugs, "int": ids})
     list_paths = [p for p in paths if "<" not in p and p.count("/") <= 4]
     for word in sorted(hidden_words):
-        for base in ("/search/", "/tools/", "/needs/", "/api/v1/tools/", "/api/v1/needs/",
-                     "/api/v1/search/"):
+        for base in (
+            "/search/",
+            "/tools/",
+            "/needs/",
+            "/api/v1/tools/",
+            "/api/v1/needs/",
+            "/api/v1/search/",
+        ):
             paths.append(f"{base}?q={word}")
     for base in ("/tools/", "/needs/", "/api/v1/tools/", "/api/v1/needs/", "/search/"):
         for name, code in FACET_PARAMS.items():
             paths.append(f"{base}?{name}={code}")
             paths.append(f"{base}?{name}={code}&page_size=2")
     paths += ["/this-page-does-not-exist/", "/api/v1/does-not-exist/"]
-    paths += ["/export/catalog.json", "/export/catalog.csv", "/api/v1/export/?format=json",
-              "/api/v1/export/?format=csv", "/feeds/tools/", "/feeds/needs/", "/sitemap.xml",
-              "/api/v1/taxonomy/", "/api/schema/"]
+    paths += [
+        "/export/catalog.json",
+        "/export/catalog.csv",
+        "/api/v1/export/?format=json",
+        "/api/v1/export/?format=csv",
+        "/feeds/tools/",
+        "/feeds/needs/",
+        "/sitemap.xml",
+        "/api/v1/taxonomy/",
+        "/api/schema/",
+    ]
     paths = sorted(set(paths) | set(list_paths))
     overlap_texts = [
         f"{getattr(r, 'name', None) or r.title} {getattr(r, 'summary', '')}" for r in hidden
@@ -186,7 +207,8 @@ def test_no_route_leaks_a_hidden_record(canary_world, role):
     # marker check above.
     stateful = ("access-log", "/me/export")
     differences = [
-        r for r in with_hidden
+        r
+        for r in with_hidden
         if with_hidden[r] != without_hidden[r] and not any(s in r for s in stateful)
     ]
     assert not differences, f"responses betray hidden records to {role}: {differences[:10]}"

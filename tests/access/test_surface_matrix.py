@@ -35,8 +35,10 @@ def test_every_surface_shows_exactly_the_readable_records(world, role):
 
     # Pages: detail answers 200 or 404; the list shows exactly the readable ones.
     for visibility in VISIBILITIES:
-        for kind, record in (("tools", world.tools[visibility]),
-                             ("needs", world.needs[visibility])):
+        for kind, record in (
+            ("tools", world.tools[visibility]),
+            ("needs", world.needs[visibility]),
+        ):
             status = client.get(f"/{kind}/{record.slug}/").status_code
             assert status == (200 if visibility in expected else 404), (kind, visibility)
     assert _names(client.get("/tools/").content.decode()) == expected
@@ -65,10 +67,10 @@ def test_every_surface_shows_exactly_the_readable_records(world, role):
     # Overlap with each record's own text.
     for visibility in VISIBILITIES:
         tool = world.tools[visibility]
-        payload = {"kind": "tool", "title": tool.name, "description": tool.description,
-                   "limit": 50}
-        response = client.post("/api/v1/overlap/", json.dumps(payload),
-                               content_type="application/json")
+        payload = {"kind": "tool", "title": tool.name, "description": tool.description, "limit": 50}
+        response = client.post(
+            "/api/v1/overlap/", json.dumps(payload), content_type="application/json"
+        )
         assert response.status_code == 200
         found = _names(json.dumps(response.json()["results"]))
         assert found <= expected

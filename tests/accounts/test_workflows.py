@@ -15,7 +15,10 @@ from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 def test_creating_an_organization_makes_the_creator_its_owner_and_it_starts_unverified():
     person = UserFactory()
     org = services.organization_create(
-        actor=person, name="Safe Harbour", sector="ngo", country="KE",
+        actor=person,
+        name="Safe Harbour",
+        sector="ngo",
+        country="KE",
         verification_status="verified",
     )
     assert org.verification_status == "unverified"
@@ -23,8 +26,9 @@ def test_creating_an_organization_makes_the_creator_its_owner_and_it_starts_unve
 
 
 def test_verification_request_and_decision_notify_every_member(django_capture_on_commit_callbacks):
-    owner = MembershipFactory(role="owner", organization=OrganizationFactory(
-        verification_status="unverified")).user
+    owner = MembershipFactory(
+        role="owner", organization=OrganizationFactory(verification_status="unverified")
+    ).user
     org = owner.memberships.get().organization
     MembershipFactory(organization=org, role="viewer")
     services.organization_request_verification(actor=owner, organization=org)
@@ -55,7 +59,10 @@ def _invite(django_capture_on_commit_callbacks, email="new.person@example.org", 
     org = owner.memberships.get().organization
     with django_capture_on_commit_callbacks(execute=True):
         invitation = services.invitation_create(
-            actor=owner, organization=org, email=email, role=role,
+            actor=owner,
+            organization=org,
+            email=email,
+            role=role,
             accept_url_builder=lambda token: f"https://registry.test/invite/{token}/",
         )
     return owner, org, invitation

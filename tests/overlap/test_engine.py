@@ -37,7 +37,8 @@ SECRET_TOOL = dict(
     restricted_to_sectors=["law_enforcement"],
 )
 SECRET_DRAFT = Draft(
-    kind="tool", title=SECRET_TOOL["name"],
+    kind="tool",
+    title=SECRET_TOOL["name"],
     description=SECRET_TOOL["summary"] + " " + SECRET_TOOL["description"],
 )
 
@@ -78,10 +79,13 @@ def test_draft_matching_a_public_tool_ranks_it_first_with_the_shared_function():
 @pytest.mark.usefixtures("no_embeddings")
 def test_short_facet_driven_draft_prefers_the_region_it_names():
     tools = _catalogue()
-    ToolFactory(name="Thai Line", summary="Hotline in Thailand for reporting abuse.",
-                functions=["hotline_reporting"], regions=["TH"])
-    draft = Draft(kind="tool", title="Hotline", functions=("hotline_reporting",),
-                  regions=("MX",))
+    ToolFactory(
+        name="Thai Line",
+        summary="Hotline in Thailand for reporting abuse.",
+        functions=["hotline_reporting"],
+        regions=["TH"],
+    )
+    draft = Draft(kind="tool", title="Hotline", functions=("hotline_reporting",), regions=("MX",))
     matches = find_overlaps(draft, user=None)
     assert matches[0].record == tools["hotline"]
     assert "Same regions: Mexico" in matches[0].reasons
@@ -136,11 +140,16 @@ def test_need_draft_returns_similar_open_needs_too():
         functions=["case_management"],
         status="closed",
     )
-    draft = Draft(kind="need", title="Shelter case management",
-                  description="Software for caseworkers to record survivor shelter stays.")
+    draft = Draft(
+        kind="need",
+        title="Shelter case management",
+        description="Software for caseworkers to record survivor shelter stays.",
+    )
     matches = find_overlaps(draft, user=None)
     assert {(m.type, m.record.pk) for m in matches} >= {
-        ("tool", tools["case"].pk), ("need", open_need.pk)}
+        ("tool", tools["case"].pk),
+        ("need", open_need.pk),
+    }
     assert all(m.record.status == "open" for m in matches if m.type == "need")
     tool_draft = Draft(kind="tool", title=draft.title, description=draft.description)
     assert all(m.type == "tool" for m in find_overlaps(tool_draft, user=None))
@@ -148,8 +157,10 @@ def test_need_draft_returns_similar_open_needs_too():
 
 @pytest.mark.usefixtures("no_embeddings")
 def test_exclude_leaves_out_the_record_being_edited():
-    need = NeedFactory(title="Shelter case management",
-                       description="Software for caseworkers to record survivor stays.")
+    need = NeedFactory(
+        title="Shelter case management",
+        description="Software for caseworkers to record survivor stays.",
+    )
     draft = Draft(kind="need", title=need.title, description=need.description)
     assert need.pk in [m.record.pk for m in find_overlaps(draft, user=None) if m.type == "need"]
     assert need.pk not in [
@@ -160,8 +171,11 @@ def test_exclude_leaves_out_the_record_being_edited():
 @pytest.mark.usefixtures("no_embeddings")
 def test_engine_works_lexically_without_embeddings():
     tools = _catalogue()
-    draft = Draft(kind="tool", title="Phone line to report trafficking in Mexico",
-                  description="Confidential national line for victims and witnesses.")
+    draft = Draft(
+        kind="tool",
+        title="Phone line to report trafficking in Mexico",
+        description="Confidential national line for victims and witnesses.",
+    )
     matches = find_overlaps(draft, user=None)
     assert matches[0].record == tools["hotline"]
     assert "Similar description (semantic)" not in matches[0].reasons
@@ -170,9 +184,12 @@ def test_engine_works_lexically_without_embeddings():
 @pytest.mark.usefixtures("no_embeddings")
 def test_spanish_draft_finds_the_english_tool_through_the_glossary():
     tools = _catalogue()
-    draft = Draft(kind="need", title="Gestión de casos para albergues",
-                  description="Nuestro albergue necesita registrar la atención a sobrevivientes.",
-                  language="es")
+    draft = Draft(
+        kind="need",
+        title="Gestión de casos para albergues",
+        description="Nuestro albergue necesita registrar la atención a sobrevivientes.",
+        language="es",
+    )
     matches = find_overlaps(draft, user=None)
     assert matches[0].record == tools["case"]
 
@@ -180,8 +197,11 @@ def test_spanish_draft_finds_the_english_tool_through_the_glossary():
 def test_semantic_ranking_finds_a_paraphrase(with_embeddings):
     tools = _catalogue()
     records_embed(list(tools.values()))
-    draft = Draft(kind="tool", title="Teaching receptionists to notice exploitation",
-                  description="E-learning for people working at reception desks of inns.")
+    draft = Draft(
+        kind="tool",
+        title="Teaching receptionists to notice exploitation",
+        description="E-learning for people working at reception desks of inns.",
+    )
     matches = find_overlaps(draft, user=None)
     assert matches[0].record == tools["training"]
 
@@ -241,8 +261,9 @@ def test_embedding_is_stored_on_save_and_not_recomputed_when_text_unchanged(
     assert stored.text_hash != first_hash
 
 
-def test_nothing_is_scheduled_when_embeddings_are_off(no_embeddings,
-                                                      django_capture_on_commit_callbacks):
+def test_nothing_is_scheduled_when_embeddings_are_off(
+    no_embeddings, django_capture_on_commit_callbacks
+):
     from registry.overlap import schedule_embedding
 
     tool = ToolFactory()

@@ -47,12 +47,18 @@ def test_a_worldwide_draft_matches_a_national_record():
 
 def test_explicit_fit_penalizes_records_elsewhere_or_doing_something_else():
     explicit = {"regions": {"MX"}, "functions": {"hotline_reporting"}}
-    assert scoring.explicit_fit(explicit, {"regions": {"MX"},
-                                           "functions": {"hotline_reporting"}}) == 1.0
-    assert scoring.explicit_fit(explicit, {"regions": {"global"},
-                                           "functions": {"hotline_reporting"}}) == 1.0
-    assert scoring.explicit_fit(explicit, {"regions": {"TH"},
-                                           "functions": {"hotline_reporting"}}) < 1.0
+    assert (
+        scoring.explicit_fit(explicit, {"regions": {"MX"}, "functions": {"hotline_reporting"}})
+        == 1.0
+    )
+    assert (
+        scoring.explicit_fit(explicit, {"regions": {"global"}, "functions": {"hotline_reporting"}})
+        == 1.0
+    )
+    assert (
+        scoring.explicit_fit(explicit, {"regions": {"TH"}, "functions": {"hotline_reporting"}})
+        < 1.0
+    )
     assert scoring.explicit_fit(explicit, {"regions": {"MX"}, "functions": {"training"}}) < 1.0
 
 
@@ -111,8 +117,9 @@ def test_without_embeddings_the_semantic_weight_is_zero():
 def test_fuse_is_in_unit_interval_and_monotonic():
     weights = Weights(0.3, 0.4, 0.1, 0.2)
     low = scoring.fuse(Signals(lexical=0.1, semantic=0.1, coverage=0.1), weights)
-    high = scoring.fuse(Signals(lexical=1.0, semantic=0.9, name=0.9, facets=1.0,
-                                coverage=1.0), weights)
+    high = scoring.fuse(
+        Signals(lexical=1.0, semantic=0.9, name=0.9, facets=1.0, coverage=1.0), weights
+    )
     assert 0.0 <= low < high <= 1.0
     top = scoring.fuse(Signals(lexical=1, semantic=1, name=1, facets=1, coverage=1), weights)
     assert top == pytest.approx(1.0)
@@ -134,8 +141,12 @@ def test_short_drafts_are_never_duplicates_by_score_alone():
 @pytest.mark.parametrize(
     ("text", "language", "facet", "code"),
     [
-        ("Necesitamos ayuda contra la trata laboral en el campo", "es", "trafficking_types",
-         "labor"),
+        (
+            "Necesitamos ayuda contra la trata laboral en el campo",
+            "es",
+            "trafficking_types",
+            "labor",
+        ),
         ("Riesgos en la cadena de suministro de algodón", "es", "functions", "supply_chain"),
         ("Una línea de ayuda para víctimas", "es", "functions", "hotline_reporting"),
         ("Una linea de ayuda para victimas", "es", "functions", "hotline_reporting"),

@@ -12,9 +12,15 @@ from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
 def _tool(actor, org):
     return services.tool_create(
-        actor=actor, organization=org, name="Referral Bridge", summary="First summary.",
-        availability="free", maturity="pilot", visibility="public",
-        purposes=["coordinate"], functions=["information_sharing"],
+        actor=actor,
+        organization=org,
+        name="Referral Bridge",
+        summary="First summary.",
+        availability="free",
+        maturity="pilot",
+        visibility="public",
+        purposes=["coordinate"],
+        functions=["information_sharing"],
     )
 
 
@@ -22,14 +28,20 @@ def test_every_write_is_logged_with_actor_and_changed_fields():
     editor = MembershipFactory(role="editor").user
     org = editor.memberships.get().organization
     tool = _tool(editor, org)
-    services.tool_update(actor=editor, tool=tool, summary="Second summary.",
-                         functions=["information_sharing", "case_management"])
+    services.tool_update(
+        actor=editor,
+        tool=tool,
+        summary="Second summary.",
+        functions=["information_sharing", "case_management"],
+    )
     log = list(history_for(editor, tool))
     assert [c.action for c in log] == ["updated", "created"]
     assert log[0].actor == editor
     assert log[0].changes["summary"] == ["First summary.", "Second summary."]
     assert log[0].changes["functions"] == [
-        ["information_sharing"], ["case_management", "information_sharing"]]
+        ["information_sharing"],
+        ["case_management", "information_sharing"],
+    ]
 
 
 def test_history_is_shown_only_to_those_who_may_edit():

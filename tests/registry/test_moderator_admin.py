@@ -25,9 +25,15 @@ def test_moderator_restores_a_version_from_the_admin(client):
     editor = MembershipFactory(role="editor").user
     org = editor.memberships.get().organization
     tool = services.tool_create(
-        actor=editor, organization=org, name="Bridge", summary="Good summary.",
-        availability="free", maturity="pilot", visibility="public",
-        purposes=["coordinate"], functions=["information_sharing"],
+        actor=editor,
+        organization=org,
+        name="Bridge",
+        summary="Good summary.",
+        availability="free",
+        maturity="pilot",
+        visibility="public",
+        purposes=["coordinate"],
+        functions=["information_sharing"],
     )
     good = ChangeRecord.objects.get(record_id=tool.pk, action="created")
     services.tool_update(actor=editor, tool=tool, summary="Spam spam spam.")

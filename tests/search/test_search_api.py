@@ -8,13 +8,25 @@ from tests.factories import MembershipFactory, NeedFactory, OrganizationFactory,
 
 @pytest.fixture
 def catalogue():
-    ToolFactory(name="Shelter Referral Exchange", summary="Case referrals between shelters",
-                functions=["information_sharing"], regions=["US"])
-    ToolFactory(name="Referral Helpline", summary="A hotline that refers callers to shelters",
-                functions=["hotline_reporting"], regions=["KE"])
-    ToolFactory(name="Hidden Referral Tracker", summary="Referral tracking for police",
-                functions=["information_sharing"], visibility="restricted",
-                restricted_to_sectors=["law_enforcement"])
+    ToolFactory(
+        name="Shelter Referral Exchange",
+        summary="Case referrals between shelters",
+        functions=["information_sharing"],
+        regions=["US"],
+    )
+    ToolFactory(
+        name="Referral Helpline",
+        summary="A hotline that refers callers to shelters",
+        functions=["hotline_reporting"],
+        regions=["KE"],
+    )
+    ToolFactory(
+        name="Hidden Referral Tracker",
+        summary="Referral tracking for police",
+        functions=["information_sharing"],
+        visibility="restricted",
+        restricted_to_sectors=["law_enforcement"],
+    )
     NeedFactory(title="Referral sharing in three languages", functions=["information_sharing"])
 
 
