@@ -19,6 +19,7 @@ class Kind(models.TextChoices):
     LICENCE_REQUEST = "licence_request", _("Licence requests for my organization's offers")
     LICENCE_DECISION = "licence_decision", _("Decisions on my organization's licence requests")
     CONTACT_MESSAGE = "contact_message", _("Messages sent to me through the registry")
+    NEED_COSIGNED = "need_cosigned", _("Other organizations co-signing my organization's needs")
     NEED_DIGEST = "need_digest", _("Weekly digest of new tools matching my organization's needs")
     STALENESS_REMINDER = "staleness_reminder", _("Reminders to review ageing tools and needs")
     REPORT_OUTCOME = "report_outcome", _("Moderators' decisions on entries I reported")

@@ -203,7 +203,7 @@ def need_digests_send(now: datetime | None = None) -> int:
 def need_cosigned(cosignature: NeedCosignature) -> int:
     """Tell the owners and editors of a need's organization that another organization has the
     same need (once per co-signing organization and recipient, even if it withdraws and signs
-    again). There is no kind of its own yet: it is sent as a message through the registry."""
+    again)."""
     cosignature = NeedCosignature.objects.select_related(
         "need__organization", "organization", "signed_by"
     ).get(pk=cosignature.pk)
@@ -215,7 +215,7 @@ def need_cosigned(cosignature: NeedCosignature) -> int:
         if user.pk == cosignature.signed_by_id:
             continue
         message = enqueue(
-            kind=Kind.CONTACT_MESSAGE,
+            kind=Kind.NEED_COSIGNED,
             recipient=user,
             subject=subject,
             body=body,

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class NeedToolMatch(models.Model):
@@ -16,7 +17,8 @@ class NeedToolMatch(models.Model):
 
     class Decision(models.TextChoices):
         CONFIRMED = "confirmed", _("Confirmed")
-        DISMISSED = "dismissed", _("Dismissed")
+        # A report is dismissed too (community), but some languages word the two apart.
+        DISMISSED = "dismissed", pgettext_lazy("tool suggested for a need", "Dismissed")
 
     need = models.ForeignKey("registry.Need", on_delete=models.CASCADE, related_name="tool_matches")
     tool = models.ForeignKey("registry.Tool", on_delete=models.CASCADE, related_name="need_matches")

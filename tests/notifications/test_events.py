@@ -1,4 +1,5 @@
-"""Which events email whom: licences, verification, invitations, digests, staleness."""
+"""Which events email whom: licences, co-signatures, verification, invitations, digests,
+staleness."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from notifications.models import Kind, OutboxMessage
 from registry import notification_events as events
 from registry import services as registry_services
 from registry.models import Need, Tool
+from registry.services import matching as matching_services
 from registry.staleness import months_before
 from tests.factories import (
     LicenseOfferFactory,
@@ -123,6 +125,33 @@ def test_a_licence_request_skips_a_decider_who_switched_licence_requests_off(run
     services.preference_set(user=licensing["owner"], kind=Kind.LICENCE_REQUEST, enabled=False)
     run(_request_licence, licensing)
     assert _recipients() == [licensing["offering_deciders"][1].email]
+
+
+# --- Co-signatures of needs ------------------------------------------------------------------
+
+
+@pytest.fixture
+def cosigning():
+    posting = OrganizationFactory(name="Harbour Shelter Network", sector="ngo")
+    owner, editor = _member(posting, "owner"), _member(posting, "editor")
+    _member(posting, "viewer")
+    need = NeedFactory(organization=posting, title="Referral tracking across shelters")
+    signing = OrganizationFactory(name="Coastal Workers Union", sector="ngo")
+    signer = _member(signing, "editor")
+    return {"need": need, "owner": owner, "editor": editor, "signing": signing, "signer": signer}
+
+
+def _cosign(world, note=""):
+    return matching_services.need_cosign(
+        actor=world["signer"], need=world["need"], organization=world["signing"], note=note
+    )
+
+
+def test_a_cosignature_email_follows_its_own_switch_not_the_messages_one(run, cosigning):
+    services.preference_set(user=cosigning["owner"], kind=Kind.NEED_COSIGNED, enabled=False)
+    services.preference_set(user=cosigning["editor"], kind=Kind.CONTACT_MESSAGE, enabled=False)
+    run(_cosign, cosigning)
+    assert _recipients() == [cosigning["editor"].email]
 
 
 # --- Accounts: verification and invitations -------------------------------------------------

@@ -127,3 +127,16 @@ def test_language_switcher_sets_the_language(client):
 
     assert response.status_code == 302
     assert "Herramientas" in client.get(reverse("registry:tool-list")).content.decode()
+
+
+def test_a_dismissed_suggestion_and_a_dismissed_report_are_worded_apart_where_needed():
+    from django.utils import translation
+
+    from community.models import RecordReport
+    from registry.models import NeedToolMatch
+
+    with translation.override("zh-hans"):
+        suggestion = str(NeedToolMatch.Decision.DISMISSED.label)
+        report = str(RecordReport.Status.DISMISSED.label)
+    assert suggestion != report
+    assert "Dismissed" not in (suggestion, report)

@@ -349,7 +349,8 @@ def test_the_need_organization_deciders_are_told_once(django_capture_on_commit_c
 
     messages = OutboxMessage.objects.order_by("recipient")
     assert sorted(m.user_id for m in messages) == sorted([owner.pk, editor.pk])
-    assert {m.kind for m in messages} == {Kind.CONTACT_MESSAGE}
+    assert {m.kind for m in messages} == {Kind.NEED_COSIGNED}
+    assert not any(signer.email in m.subject + m.body for m in messages)
     assert all("Harbour House" in m.subject and "Shelter referrals" in m.subject for m in messages)
     assert all("Same here" in m.body for m in messages)
 
