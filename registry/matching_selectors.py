@@ -109,10 +109,10 @@ def decision_row(need: Need, match: NeedToolMatch) -> ToolForNeed:
     return _row(match, _decider_labels(need, [match])[match.pk])
 
 
-def _suggestions(user, need: Need, exclude_ids, limit: int) -> list[ToolForNeed]:
-    from registry.overlap import Draft, find_overlaps
+def _need_draft(need: Need):
+    from registry.overlap import Draft
 
-    draft = Draft(
+    return Draft(
         kind="need",
         title=need.title,
         description=need.description,
@@ -121,13 +121,28 @@ def _suggestions(user, need: Need, exclude_ids, limit: int) -> list[ToolForNeed]
         target_users=tuple(need.facet_codes("target_users")),
         regions=tuple(need.facet_codes("regions")),
     )
+
+
+def _suggestions(user, need: Need, exclude_ids, limit: int) -> list[ToolForNeed]:
+    from registry.overlap import find_overlaps
+
     exclude = [need, *(Tool(pk=pk) for pk in sorted(exclude_ids))]
-    matches = find_overlaps(draft, user=user, limit=limit * 2, exclude=exclude)
+    matches = find_overlaps(_need_draft(need), user=user, limit=limit * 2, exclude=exclude)
     return [
         ToolForNeed(tool=m.record, score=m.score, reasons=list(m.reasons))
         for m in matches
         if m.type == "tool"
     ][:limit]
+
+
+def suggestion_score(user, need: Need, tool: Tool) -> float | None:
+    """The score the overlap engine gives `tool` for `need` as `user` sees it, or None when
+    the tool is not among the engine's best matches for the need."""
+    from registry.overlap import find_overlaps
+    from registry.overlap.engine import MAX_LIMIT
+
+    matches = find_overlaps(_need_draft(need), user=user, limit=MAX_LIMIT, exclude=[need])
+    return next((m.score for m in matches if m.type == "tool" and m.record.pk == tool.pk), None)
 
 
 def tools_for_need(user, need: Need, *, limit: int, with_dismissed: bool = False) -> ToolsForNeed:

@@ -71,9 +71,16 @@ def need_tool_match_decide(
     *, actor, need: Need, tool: Tool, decision: str, score: float | None = None
 ) -> NeedToolMatch:
     """Confirm (`confirmed`) or dismiss (`dismissed`) `tool` for `need`; a new decision on
-    the same pair replaces the previous one."""
+    the same pair replaces the previous one. `score` defaults to the overlap engine's score
+    for the pair as the actor sees it (None when the engine does not rank the tool among
+    the need's best matches): kept so that the duplicate threshold can be checked against
+    what people decided."""
     _require_decider(actor, need)
     _require_visible(actor, tool)
+    if score is None:
+        from registry.matching_selectors import suggestion_score
+
+        score = suggestion_score(actor, need, tool)
     candidate = NeedToolMatch(
         need=need,
         tool=tool,

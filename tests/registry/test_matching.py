@@ -429,6 +429,32 @@ def test_a_dismissed_tool_is_never_suggested_again(need_with_candidates):
     assert [row.tool for row in with_dismissed.dismissed] == [tools[0]]
 
 
+def test_a_decision_keeps_the_score_the_editor_was_shown(need_with_candidates):
+    need, editor, tools = need_with_candidates
+    unrelated = ToolFactory(name="Payroll Ledger", summary="Accounting for small charities.")
+    shown = {
+        row.tool: row.score for row in page_selectors.tools_meeting_need(editor, need).suggested
+    }
+    assert tools[0] in shown and unrelated not in shown
+
+    kept = services.need_tool_match_decide(
+        actor=editor, need=need, tool=tools[0], decision="confirmed"
+    )
+    assert kept.score == pytest.approx(shown[tools[0]])
+    # A tool the engine does not rank for the need has no score to keep.
+    assert (
+        services.need_tool_match_decide(
+            actor=editor, need=need, tool=unrelated, decision="dismissed"
+        ).score
+        is None
+    )
+    # A score given by the caller is kept as given.
+    given = services.need_tool_match_decide(
+        actor=editor, need=need, tool=tools[1], decision="dismissed", score=0.5
+    )
+    assert given.score == 0.5
+
+
 def test_confirmed_tools_come_first_with_who_confirmed(need_with_candidates):
     need, editor, tools = need_with_candidates
     moderator = UserFactory(groups=["moderator"])
