@@ -18,6 +18,7 @@ from registry.models import (
     Tool,
     ToolUse,
 )
+from registry.models.matching import NeedCosignature, NeedToolMatch, ToolPairReview
 
 _RECORD_FACETS = (
     "purposes",
@@ -203,3 +204,34 @@ class ChangeRecordAdmin(ReadOnlyAdminMixin, RestrictedModelAdmin):
                 self.message_user(request, f"{change.record_label}: {exc}", messages.ERROR)
             else:
                 self.message_user(request, _("Restored %s.") % change.record_label)
+
+
+# Decisions on what the overlap engine suggests are taken on the need's page and in the
+# duplicates report (registry.services.matching); the admin shows them for audit only, and
+# the policy lets only administrators read them.
+
+
+@admin.register(NeedToolMatch)
+class NeedToolMatchAdmin(ReadOnlyAdminMixin, RestrictedModelAdmin):
+    list_display = ("need", "tool", "decision", "score", "decided_by", "decided_at")
+    list_filter = ("decision",)
+    search_fields = ("need__title", "tool__name")
+    list_select_related = ("need", "tool", "decided_by")
+    date_hierarchy = "decided_at"
+
+
+@admin.register(ToolPairReview)
+class ToolPairReviewAdmin(ReadOnlyAdminMixin, RestrictedModelAdmin):
+    list_display = ("first_tool", "second_tool", "verdict", "decided_by", "decided_at")
+    list_filter = ("verdict",)
+    search_fields = ("first_tool__name", "second_tool__name", "note")
+    list_select_related = ("first_tool", "second_tool", "decided_by")
+    date_hierarchy = "decided_at"
+
+
+@admin.register(NeedCosignature)
+class NeedCosignatureAdmin(ReadOnlyAdminMixin, RestrictedModelAdmin):
+    list_display = ("need", "organization", "signed_by", "created_at")
+    search_fields = ("need__title", "organization__name", "note")
+    list_select_related = ("need", "organization", "signed_by")
+    date_hierarchy = "created_at"

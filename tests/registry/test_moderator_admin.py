@@ -49,3 +49,41 @@ def test_moderator_restores_a_version_from_the_admin(client):
     assert response.status_code == 200
     tool.refresh_from_db()
     assert tool.summary == "Good summary."
+
+
+def test_decisions_on_suggestions_are_read_only_in_the_admin_and_for_administrators(client):
+    from registry.models.matching import NeedToolMatch
+    from registry.services import matching
+    from tests.factories import NeedFactory
+
+    need = NeedFactory(title="Shelter referrals")
+    editor = MembershipFactory(organization=need.organization, role="editor").user
+    tool = ToolFactory(name="Referral Bridge")
+    matching.need_tool_match_decide(
+        actor=editor, need=need, tool=tool, decision="dismissed", score=0.42
+    )
+    match = NeedToolMatch.objects.get()
+    pages = [
+        "/admin/registry/needtoolmatch/",
+        "/admin/registry/toolpairreview/",
+        "/admin/registry/needcosignature/",
+    ]
+
+    administrator = UserFactory(is_superuser=True)
+    administrator.is_staff = True
+    administrator.save()
+    client.force_login(administrator)
+    listing = client.get(pages[0])
+    assert listing.status_code == 200
+    assert b"Referral Bridge" in listing.content and b"0.42" in listing.content
+    assert all(client.get(page).status_code == 200 for page in pages[1:])
+    change = f"/admin/registry/needtoolmatch/{match.pk}/change/"
+    client.post(change, {"decision": "confirmed"})
+    assert NeedToolMatch.objects.get().decision == "dismissed"
+    assert client.get("/admin/registry/needtoolmatch/add/").status_code == 403
+
+    moderator = UserFactory(groups=["moderator"])
+    moderator.is_staff = True
+    moderator.save()
+    client.force_login(moderator)
+    assert all(client.get(page).status_code == 403 for page in pages)
