@@ -6,13 +6,12 @@ which the reader opens signed in."""
 
 from __future__ import annotations
 
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from notifications.models import Kind
-from notifications.services import absolute_url, enqueue
+from notifications.services import absolute_url, enqueue, render_email
 from registry.notification_events import organization_deciders
 
 from .models import ContactMessage, RecordReport
@@ -23,12 +22,6 @@ def public_name(user: User | None) -> str:
     if user is None:
         return _("A former member")
     return user.display_name.strip() or _("A member")
-
-
-def _render(name: str, context: dict) -> tuple[str, str]:
-    subject = render_to_string(f"community/emails/{name}_subject.txt", context)
-    body = render_to_string(f"community/emails/{name}_body.txt", context)
-    return " ".join(subject.split()), body
 
 
 def contact_message_sent(message: ContactMessage) -> int:
@@ -49,7 +42,7 @@ def contact_message_sent(message: ContactMessage) -> int:
         "thread_url": absolute_url(thread.get_absolute_url()),
         "is_first": not message.from_owner and thread.messages.count() == 1,
     }
-    subject, body = _render("contact_message", context)
+    subject, body = render_email("community/emails/contact_message", context)
     queued = 0
     for user in recipients:
         if user.pk == message.author_id:
@@ -73,7 +66,7 @@ def report_resolved(report: RecordReport) -> int:
         "report": report,
         "reports_url": absolute_url(reverse("community:my-reports")),
     }
-    subject, body = _render("report_outcome", context)
+    subject, body = render_email("community/emails/report_outcome", context)
     sent = enqueue(
         kind=Kind.REPORT_OUTCOME,
         recipient=report.reporter,

@@ -175,6 +175,14 @@ def preferences_update(*, user, enabled_kinds) -> dict[str, bool]:
 # --- Queueing -------------------------------------------------------------------------------
 
 
+def render_email(template: str, context: dict) -> tuple[str, str]:
+    """(subject, body) of an email from `<template>_subject.txt` and `<template>_body.txt`,
+    the subject on one line (a header cannot hold a line break)."""
+    subject = render_to_string(f"{template}_subject.txt", context)
+    body = render_to_string(f"{template}_body.txt", context)
+    return " ".join(subject.split()), body
+
+
 def enqueue(*, kind: str, recipient, subject: str, body: str, dedupe_key: str):
     """Queue one email in the caller's transaction and deliver it once that commits.
 

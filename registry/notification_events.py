@@ -12,14 +12,13 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.db.models import QuerySet
-from django.template.loader import render_to_string
 from django.urls import NoReverseMatch
 from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.permissions import restrict
 from notifications.models import Kind
-from notifications.services import absolute_url, enqueue
+from notifications.services import absolute_url, enqueue, render_email
 from registry import taxonomy
 from registry.models import LicenseRequest, Need, Tool
 from registry.models.matching import NeedCosignature, NeedToolMatch
@@ -36,12 +35,6 @@ def _link(obj) -> str:
         return absolute_url(obj.get_absolute_url())
     except (NoReverseMatch, AttributeError):
         return ""
-
-
-def _render(name: str, context: dict) -> tuple[str, str]:
-    subject = render_to_string(f"emails/notifications/{name}_subject.txt", context)
-    body = render_to_string(f"emails/notifications/{name}_body.txt", context)
-    return " ".join(subject.split()), body
 
 
 def organization_deciders(organization_id: int) -> QuerySet:
@@ -74,7 +67,7 @@ def licence_request_created(request: LicenseRequest) -> int:
         "offer__tool", "offer__organization", "organization", "requested_by"
     ).get(pk=request.pk)
     context = {"request": request, "offer": request.offer, "tool_url": _link(request.offer.tool)}
-    subject, body = _render("licence_request", context)
+    subject, body = render_email("emails/notifications/licence_request", context)
     queued = 0
     for user in organization_deciders(request.offer.organization_id):
         message = enqueue(
@@ -99,7 +92,7 @@ def licence_request_decided(request: LicenseRequest) -> int:
     if requester is not None and requester.is_active:
         recipients.setdefault(requester.pk, requester)
     context = {"request": request, "offer": request.offer, "tool_url": _link(request.offer.tool)}
-    subject, body = _render("licence_decision", context)
+    subject, body = render_email("emails/notifications/licence_decision", context)
     queued = 0
     for user_id in sorted(recipients):
         message = enqueue(
@@ -185,7 +178,7 @@ def need_digests_send(now: datetime | None = None) -> int:
                 "tools": [(tool, _link(tool)) for tool in tools],
                 "week": week,
             }
-            subject, body = _render("need_digest", context)
+            subject, body = render_email("emails/notifications/need_digest", context)
             message = enqueue(
                 kind=Kind.NEED_DIGEST,
                 recipient=member,
@@ -209,7 +202,7 @@ def need_cosigned(cosignature: NeedCosignature) -> int:
     ).get(pk=cosignature.pk)
     need = cosignature.need
     context = {"cosignature": cosignature, "need": need, "need_url": _link(need)}
-    subject, body = _render("need_cosigned", context)
+    subject, body = render_email("emails/notifications/need_cosigned", context)
     queued = 0
     for user in organization_deciders(need.organization_id):
         if user.pk == cosignature.signed_by_id:
@@ -245,7 +238,7 @@ def stale_tool_reminders_send(now: datetime | None = None) -> int:
             "reviewed_at": reviewed_at(tool),
             "status": maintenance_status(tool, now),
         }
-        subject, body = _render("stale_tool", context)
+        subject, body = render_email("emails/notifications/stale_tool", context)
         for user in deciders[tool.organization_id]:
             message = enqueue(
                 kind=Kind.STALENESS_REMINDER,
@@ -270,7 +263,7 @@ def stale_need_reminders_send(now: datetime | None = None) -> int:
             deciders[need.organization_id] = list(organization_deciders(need.organization_id))
         period = timezone.localtime(need.last_active).date().isoformat()
         context = {"need": need, "need_url": _link(need), "last_active": need.last_active}
-        subject, body = _render("stale_need", context)
+        subject, body = render_email("emails/notifications/stale_need", context)
         for user in deciders[need.organization_id]:
             message = enqueue(
                 kind=Kind.STALENESS_REMINDER,
