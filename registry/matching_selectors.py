@@ -136,12 +136,15 @@ def _suggestions(user, need: Need, exclude_ids, limit: int) -> list[ToolForNeed]
 
 
 def suggestion_score(user, need: Need, tool: Tool) -> float | None:
-    """The score the overlap engine gives `tool` for `need` as `user` sees it, or None when
-    the tool is not among the engine's best matches for the need."""
+    """The score the overlap engine gives `tool` among the need's suggestions as `user` sees
+    them (the engine's scores depend on the other candidates, so the tools already decided
+    on are left out, as on the need's page), or None when the engine does not rank it."""
     from registry.overlap import find_overlaps
     from registry.overlap.engine import MAX_LIMIT
 
-    matches = find_overlaps(_need_draft(need), user=user, limit=MAX_LIMIT, exclude=[need])
+    decided = NeedToolMatch.objects.filter(need=need).exclude(tool=tool)
+    exclude = [need, *(Tool(pk=pk) for pk in sorted(decided.values_list("tool_id", flat=True)))]
+    matches = find_overlaps(_need_draft(need), user=user, limit=MAX_LIMIT, exclude=exclude)
     return next((m.score for m in matches if m.type == "tool" and m.record.pk == tool.pk), None)
 
 

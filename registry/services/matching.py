@@ -15,6 +15,8 @@ raises PermissionDenied (403). Repeating a write (a double submit) changes nothi
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -29,6 +31,8 @@ from registry.models import Need, Tool
 from registry.models.matching import NeedCosignature, NeedToolMatch, ToolPairReview
 
 from .errors import PermissionDenied
+
+logger = logging.getLogger(__name__)
 
 Decision = NeedToolMatch.Decision
 Verdict = ToolPairReview.Verdict
@@ -66,21 +70,42 @@ def _create_once(model, lookup: dict, values: dict):
 # --- Need-tool matches ----------------------------------------------------------------------
 
 
-@transaction.atomic
 def need_tool_match_decide(
     *, actor, need: Need, tool: Tool, decision: str, score: float | None = None
 ) -> NeedToolMatch:
     """Confirm (`confirmed`) or dismiss (`dismissed`) `tool` for `need`; a new decision on
-    the same pair replaces the previous one. `score` defaults to the overlap engine's score
-    for the pair as the actor sees it (None when the engine does not rank the tool among
-    the need's best matches): kept so that the duplicate threshold can be checked against
-    what people decided."""
+    the same pair replaces the previous one. `score` defaults to the score the overlap engine
+    gives the tool among the need's suggestions as the actor sees them (None when it does not
+    rank the tool): kept so that the engine can be checked against what people decided."""
     _require_decider(actor, need)
     _require_visible(actor, tool)
-    if score is None:
-        from registry.matching_selectors import suggestion_score
+    if (
+        score is None
+        and not NeedToolMatch.objects.filter(need=need, tool=tool, decision=decision).exists()
+    ):
+        # Before the transaction: the engine reads much and holds no lock.
+        score = _suggestion_score(actor, need, tool)
+    return _need_tool_match_write(actor=actor, need=need, tool=tool, decision=decision, score=score)
 
-        score = suggestion_score(actor, need, tool)
+
+def _suggestion_score(actor, need: Need, tool: Tool) -> float | None:
+    """The engine's score for the pair, or None: the score is a record for later checks,
+    and a failure of the engine must not stop the decision."""
+    from registry.matching_selectors import suggestion_score
+
+    try:
+        return suggestion_score(actor, need, tool)
+    except Exception:
+        logger.exception("No overlap score for need %s and tool %s", need.pk, tool.pk)
+        return None
+
+
+@transaction.atomic
+def _need_tool_match_write(
+    *, actor, need: Need, tool: Tool, decision: str, score: float | None
+) -> NeedToolMatch:
+    _require_decider(actor, need)
+    _require_visible(actor, tool)
     candidate = NeedToolMatch(
         need=need,
         tool=tool,

@@ -432,15 +432,29 @@ def test_a_dismissed_tool_is_never_suggested_again(need_with_candidates):
 def test_a_decision_keeps_the_score_the_editor_was_shown(need_with_candidates):
     need, editor, tools = need_with_candidates
     unrelated = ToolFactory(name="Payroll Ledger", summary="Accounting for small charities.")
-    shown = {
-        row.tool: row.score for row in page_selectors.tools_meeting_need(editor, need).suggested
-    }
-    assert tools[0] in shown and unrelated not in shown
-
-    kept = services.need_tool_match_decide(
-        actor=editor, need=need, tool=tools[0], decision="confirmed"
+    # The best match, whose words set the scale of the others' lexical scores.
+    best = ToolFactory(
+        name="Referral Sharing for Shelters",
+        summary="Secure referral sharing for shelters, police and trafficking survivors.",
+        description=f"{TEXT} {TEXT} Referral sharing for shelters.",
+        functions=["information_sharing"],
     )
-    assert kept.score == pytest.approx(shown[tools[0]])
+
+    def shown() -> dict:
+        found = page_selectors.tools_meeting_need(editor, need).suggested
+        return {row.tool: row.score for row in found}
+
+    first = shown()
+    assert best in first and unrelated not in first
+    kept = services.need_tool_match_decide(actor=editor, need=need, tool=best, decision="dismissed")
+    assert kept.score == pytest.approx(first[best])
+    # Once a tool is decided, the others are scored without it, on the page as in the record.
+    second = shown()
+    assert second[tools[1]] != pytest.approx(first[tools[1]])
+    kept = services.need_tool_match_decide(
+        actor=editor, need=need, tool=tools[1], decision="confirmed"
+    )
+    assert kept.score == pytest.approx(second[tools[1]])
     # A tool the engine does not rank for the need has no score to keep.
     assert (
         services.need_tool_match_decide(
@@ -450,9 +464,24 @@ def test_a_decision_keeps_the_score_the_editor_was_shown(need_with_candidates):
     )
     # A score given by the caller is kept as given.
     given = services.need_tool_match_decide(
-        actor=editor, need=need, tool=tools[1], decision="dismissed", score=0.5
+        actor=editor, need=need, tool=tools[2], decision="dismissed", score=0.5
     )
     assert given.score == 0.5
+
+
+def test_the_engine_failing_does_not_stop_a_decision(need_with_candidates, monkeypatch):
+    from registry import matching_selectors
+
+    need, editor, tools = need_with_candidates
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("engine down")
+
+    monkeypatch.setattr(matching_selectors, "suggestion_score", broken)
+    kept = services.need_tool_match_decide(
+        actor=editor, need=need, tool=tools[0], decision="confirmed"
+    )
+    assert kept.decision == "confirmed" and kept.score is None
 
 
 def test_confirmed_tools_come_first_with_who_confirmed(need_with_candidates):
