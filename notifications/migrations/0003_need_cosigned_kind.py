@@ -3,6 +3,29 @@
 from django.db import migrations, models
 
 
+def keep_co_signature_emails_off_for_who_had_them_off(apps, schema_editor):
+    """Co-signature emails went out as messages until now: whoever switched messages off
+    also stopped those, and keeps them stopped under the new kind."""
+    Preference = apps.get_model("notifications", "NotificationPreference")
+
+    def owner(row):  # a preference belongs to an account, or else to a bare address
+        return ("user", row.user_id) if row.user_id is not None else ("email", row.email)
+
+    already = {owner(row) for row in Preference.objects.filter(kind="need_cosigned")}
+    copies = [
+        Preference(user_id=row.user_id, email=row.email, kind="need_cosigned", enabled=False)
+        for row in Preference.objects.filter(kind="contact_message", enabled=False)
+        if owner(row) not in already
+    ]
+    Preference.objects.bulk_create(copies)
+
+
+def forget_co_signature_preferences(apps, schema_editor):
+    apps.get_model("notifications", "NotificationPreference").objects.filter(
+        kind="need_cosigned"
+    ).delete()
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -19,5 +42,8 @@ class Migration(migrations.Migration):
             model_name='outboxmessage',
             name='kind',
             field=models.CharField(choices=[('verification_decision', "Moderators' decisions on my organization's verification"), ('invitation', 'Invitations to join an organization'), ('licence_request', "Licence requests for my organization's offers"), ('licence_decision', "Decisions on my organization's licence requests"), ('contact_message', 'Messages sent to me through the registry'), ('need_cosigned', "Other organizations co-signing my organization's needs"), ('need_digest', "Weekly digest of new tools matching my organization's needs"), ('staleness_reminder', 'Reminders to review ageing tools and needs'), ('report_outcome', "Moderators' decisions on entries I reported")], db_index=True, max_length=32, verbose_name='kind'),
+        ),
+        migrations.RunPython(
+            keep_co_signature_emails_off_for_who_had_them_off, forget_co_signature_preferences
         ),
     ]

@@ -135,3 +135,30 @@ def test_preferences_page_lists_every_kind_and_saves_the_unticked_ones_as_off(cl
     again = client.get(url).content.decode()
     assert 'name="need_digest"' in again and 'id="id_need_digest" checked' not in again
     assert _enqueue(person, kind=Kind.NEED_DIGEST) is None
+
+
+def test_who_had_messages_off_keeps_co_signature_emails_off_after_the_migration():
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("notifications.migrations.0003_need_cosigned_kind")
+    off, on, chose = UserFactory(), UserFactory(), UserFactory()
+    for user, enabled in ((off, False), (on, True), (chose, False)):
+        NotificationPreference.objects.create(user=user, kind=Kind.CONTACT_MESSAGE, enabled=enabled)
+    NotificationPreference.objects.create(user=chose, kind=Kind.NEED_COSIGNED, enabled=True)
+    NotificationPreference.objects.create(
+        email="invitee@example.org", kind=Kind.CONTACT_MESSAGE, enabled=False
+    )
+
+    migration.keep_co_signature_emails_off_for_who_had_them_off(apps, None)
+
+    cosigned = {
+        (p.user_id, p.email): p.enabled
+        for p in NotificationPreference.objects.filter(kind=Kind.NEED_COSIGNED)
+    }
+    assert cosigned == {
+        (off.pk, ""): False,
+        (chose.pk, ""): True,  # their own later choice stands
+        (None, "invitee@example.org"): False,
+    }
