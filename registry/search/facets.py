@@ -35,13 +35,14 @@ class _Pairs:
     record_ids: np.ndarray  # int64, one per (record, code) link, ascending
     code_index: np.ndarray  # int32 index into `codes`
     codes: tuple[str, ...]
-    # The links of record r are positions starts[r]:starts[r + 1] (r up to the largest id).
-    starts: np.ndarray
+    # The links of record r are positions starts[r]:starts[r + 1] (r up to the largest id);
+    # None where ids are too sparse for an array that long (see _starts).
+    starts: np.ndarray | None = None
 
     @property
     def size(self) -> int:
         """One more than the largest record id with a link."""
-        return len(self.starts) - 1
+        return int(self.record_ids[-1]) + 1 if len(self.record_ids) else 0
 
     def codes_of(self, ids: np.ndarray) -> np.ndarray:
         """The code indexes of every link of the given records (distinct ids)."""
@@ -64,10 +65,18 @@ def _merged(parts: Sequence[_Pairs]) -> _Pairs:
     )
     order = np.argsort(record_ids, kind="stable")
     record_ids, code_index = record_ids[order], code_index[order]
-    size = int(record_ids[-1]) + 1 if len(record_ids) else 0
-    starts = np.searchsorted(record_ids, np.arange(size + 1))
     codes = tuple(code for p in parts for code in p.codes)
-    return _Pairs(record_ids, code_index, codes, starts)
+    return _Pairs(record_ids, code_index, codes, _starts(record_ids))
+
+
+def _starts(record_ids: np.ndarray) -> np.ndarray | None:
+    """Where each record's links begin in `record_ids` (ascending), indexed by record id: 4
+    bytes per id up to the largest, so only where ids are dense enough (a table whose ids
+    jumped far ahead would otherwise cost gigabytes; counting then tests every link)."""
+    size = int(record_ids[-1]) + 1 if len(record_ids) else 0
+    if size > 4 * len(record_ids) + 1_000_000 or len(record_ids) >= 2**31:
+        return None
+    return np.searchsorted(record_ids, np.arange(size + 1)).astype(np.int32)
 
 
 @dataclass(frozen=True)
@@ -135,9 +144,7 @@ class FacetIndex:
         position = {code: i for i, code in enumerate(codes)}
         record_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         code_index = np.fromiter((position[r[1]] for r in rows), dtype=np.int32, count=len(rows))
-        size = int(record_ids[-1]) + 1 if len(record_ids) else 0
-        starts = np.searchsorted(record_ids, np.arange(size + 1))
-        return _Pairs(record_ids, code_index, codes, starts)
+        return _Pairs(record_ids, code_index, codes)
 
     def clear(self) -> None:
         with self._lock:
@@ -202,18 +209,26 @@ def facet_counts(
         if not names:
             return {}
         pairs, slices = snapshot.merged(names)
-        if len(ids) * SPARSE_SHARE < pairs.size:
-            # A few hits: read their own links rather than test every link.
-            selected = pairs.codes_of(ids)
-        else:
-            selected = pairs.code_index[_mask(ids, pairs.size)[pairs.record_ids]]
-        counts = np.bincount(selected, minlength=len(pairs.codes))
+        counts = _code_counts(pairs, ids)
         return {
             name: _sorted_counts(pairs.codes[part], counts[part]) for name, part in slices.items()
         }
     if queryset is None:
         queryset = model._default_manager.using(using).filter(pk__in=[int(i) for i in ids])
     return {facet: _sql_counts(queryset, facet) for facet in facets}
+
+
+def _code_counts(pairs: _Pairs, ids: np.ndarray) -> np.ndarray:
+    """How many of the records `ids` (distinct) have each code of `pairs`."""
+    if pairs.starts is None:
+        # Ids too sparse for arrays indexed by id: a sorted membership test instead.
+        selected = pairs.code_index[np.isin(pairs.record_ids, ids)]
+    elif len(ids) * SPARSE_SHARE < pairs.size:
+        # A few hits: read their own links rather than test every link.
+        selected = pairs.codes_of(ids)
+    else:
+        selected = pairs.code_index[_mask(ids, pairs.size)[pairs.record_ids]]
+    return np.bincount(selected, minlength=len(pairs.codes))
 
 
 def _sql_counts(queryset: models.QuerySet, facet: str) -> FacetCounts:

@@ -290,7 +290,7 @@ def best_first(ids, ranks):
         and len(ids)
         and ids.min() >= 0
         and ids.max() < 2**32
-        and not (ranks < 0).any()
+        and not np.signbit(ranks).any()  # negative, and -0.0, whose bits would sort first
         and not np.isnan(ranks).any()
     ):
         # A non-negative float's bit pattern, read as an unsigned integer, orders as it does.
@@ -655,9 +655,9 @@ class PostgresSearchBackend(SearchBackend):
             # autocommit a failed statement breaks nothing, and BEGIN/COMMIT would cost two
             # round trips per request.
             guard = (
-                transaction.atomic(using=self.using)
-                if self.connection.in_atomic_block
-                else nullcontext()
+                nullcontext()
+                if self.connection.get_autocommit()
+                else transaction.atomic(using=self.using)
             )
             with guard, self.connection.cursor() as cursor:
                 cursor.execute(

@@ -454,17 +454,25 @@ def test_binary_arrays_read_as_sent():
 
 
 @pytest.mark.parametrize(
-    ("id_offset", "rank_type"),
-    [(1, np.float32), (2**32, np.float32), (1, np.float64)],
-    ids=["one key", "ids too large for one key", "float8 ranks"],
+    ("id_offset", "id_type", "rank_type", "negative_zero"),
+    [
+        (1, np.int64, np.float32, False),
+        (1, ">i8", ">f4", False),  # as binary_array reads them off the wire
+        (1, np.int64, np.float32, True),
+        (2**32, np.int64, np.float32, False),
+        (1, np.int64, np.float64, False),
+    ],
+    ids=["one key", "big-endian", "a -0.0 rank", "ids too large for one key", "float8 ranks"],
 )
-def test_best_first_orders_by_rank_then_id(id_offset, rank_type):
+def test_best_first_orders_by_rank_then_id(id_offset, id_type, rank_type, negative_zero):
     from registry.search.postgres import best_first
 
     rng = np.random.default_rng(5)
-    ids = rng.permutation(5000).astype(np.int64) + id_offset
+    ids = (rng.permutation(5000).astype(np.int64) + id_offset).astype(id_type)
     # Few distinct ranks, so that many ties are broken by id; zeros included.
     ranks = (rng.integers(0, 40, 5000) / 64).astype(rank_type)
+    if negative_zero:
+        ranks[ranks == 0] = -0.0
     ordered_ids, ordered_ranks = best_first(ids, ranks)
     expected = sorted(
         zip(ids.tolist(), ranks.astype(np.float64).tolist(), strict=True),
@@ -491,7 +499,7 @@ def test_a_missing_stamp_table_means_no_stamps_and_spares_the_transaction(db):
 
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="change stamps are PostgreSQL's")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_stamps_in_autocommit_read_without_a_transaction_of_their_own():
     from django.test.utils import CaptureQueriesContext
 
@@ -505,6 +513,46 @@ def test_stamps_in_autocommit_read_without_a_transaction_of_their_own():
     try:
         assert backend.stamps(["registry.tool:facets"]) == {}
         assert Tool.objects.count() == 0
+        # A transaction opened by turning autocommit off, outside any atomic block.
+        transaction.set_autocommit(False)
+        try:
+            assert backend.stamps(["registry.tool:facets"]) == {}
+            assert Tool.objects.count() == 0  # not aborted
+        finally:
+            transaction.rollback()
+            transaction.set_autocommit(True)
     finally:
         with connection.cursor() as cursor:
             _stamp_table_away(cursor, False)
+
+
+@pytest.mark.parametrize("share", [0, 10**9], ids=["links of each hit", "mask of the hits"])
+def test_facet_codes_are_counted_alike_for_dense_and_far_apart_ids(share, monkeypatch):
+    from registry.search import facets
+
+    monkeypatch.setattr(facets, "SPARSE_SHARE", share)
+    links = [(1, 0), (1, 2), (2, 1), (5, 2), (7, 0), (7, 1), (7, 2)]
+    dense = facets._Pairs(
+        np.array([r for r, _ in links], dtype=np.int64),
+        np.array([c for _, c in links], dtype=np.int32),
+        ("a", "b", "c"),
+    )
+    dense = facets._merged([dense])
+    assert dense.starts is not None
+    far = 10**12  # one id far ahead: no array indexed by id may be that long
+    sparse = facets._merged(
+        [
+            facets._Pairs(
+                np.array([r for r, _ in links] + [far], dtype=np.int64),
+                np.array([c for _, c in links] + [1], dtype=np.int32),
+                ("a", "b", "c"),
+            )
+        ]
+    )
+    assert sparse.starts is None
+    for hits in ([7], [1, 5], [1, 2, 5, 7], [3], [], [2, 99]):
+        ids = np.array(hits, dtype=np.int64)
+        expected = np.bincount([c for r, c in links if r in hits], minlength=3).tolist()
+        assert facets._code_counts(dense, ids).tolist() == expected
+        assert facets._code_counts(sparse, ids).tolist() == expected
+    assert facets._code_counts(sparse, np.array([far])).tolist() == [0, 1, 0]
