@@ -6,10 +6,8 @@ functions again (a retried task) queues nothing more.
 
 from __future__ import annotations
 
-from django.template.loader import render_to_string
-
 from notifications.models import Kind
-from notifications.services import enqueue
+from notifications.services import enqueue, render_email
 
 from .models import Invitation, Organization, User
 
@@ -26,8 +24,7 @@ def send_verification_decision(organization_id: int) -> int:
         .order_by("email")
     )
     context = {"organization": organization}
-    subject = render_to_string("emails/verification_subject.txt", context).strip()
-    body = render_to_string("emails/verification_body.txt", context)
+    subject, body = render_email("emails/verification", context)
     decided = (
         organization.verification_decided_at.isoformat()
         if organization.verification_decided_at
@@ -52,8 +49,7 @@ def send_invitation(invitation_id: int, accept_url: str) -> int:
     if invitation is None or not invitation.is_open:
         return 0
     context = {"invitation": invitation, "accept_url": accept_url}
-    subject = render_to_string("emails/invitation_subject.txt", context).strip()
-    body = render_to_string("emails/invitation_body.txt", context)
+    subject, body = render_email("emails/invitation", context)
     message = enqueue(
         kind=Kind.INVITATION,
         recipient=invitation.email,

@@ -81,9 +81,10 @@ def need_tool_match_decide(
     _require_visible(actor, tool)
     if (
         score is None
+        and decision in NeedToolMatch.Decision.values  # a bad one fails in the write below
         and not NeedToolMatch.objects.filter(need=need, tool=tool, decision=decision).exists()
     ):
-        # Before the transaction: the engine reads much and holds no lock.
+        # Outside the write's transaction and its row lock: the engine reads much.
         score = _suggestion_score(actor, need, tool)
     return _need_tool_match_write(actor=actor, need=need, tool=tool, decision=decision, score=score)
 

@@ -257,9 +257,11 @@ def test_deciding_twice_writes_once_and_a_new_decision_replaces_the_old():
     assert logged.filter(action="deleted").count() == 1
 
 
-def test_an_unknown_decision_is_a_field_error():
+def test_an_unknown_decision_is_a_field_error(monkeypatch):
     need = NeedFactory()
     editor = MembershipFactory(organization=need.organization, role="editor").user
+    scored = []
+    monkeypatch.setattr(matching_selectors, "suggestion_score", lambda *a: scored.append(a))
 
     with pytest.raises(ValidationError) as error:
         services.need_tool_match_decide(
@@ -267,6 +269,7 @@ def test_an_unknown_decision_is_a_field_error():
         )
     assert "decision" in error.value.message_dict
     assert not NeedToolMatch.objects.exists()
+    assert scored == []  # the engine is not run for a decision that cannot be stored
 
 
 def test_a_decision_on_a_tool_the_editor_cannot_see_is_refused_as_missing():

@@ -6,10 +6,15 @@ from registry.models import ChangeRecord
 from tests.factories import MembershipFactory, ToolFactory, UserFactory
 
 
+def _staff(**fields):
+    user = UserFactory(**fields)
+    user.is_staff = True
+    user.save()
+    return user
+
+
 def test_moderator_group_opens_the_admin_lists_without_private_records(client):
-    moderator = UserFactory(groups=["moderator"])
-    moderator.is_staff = True
-    moderator.save()
+    moderator = _staff(groups=["moderator"])
     ToolFactory(name="Public Thing")
     ToolFactory(name="Private Thing", visibility="private")
     client.force_login(moderator)
@@ -37,9 +42,7 @@ def test_moderator_restores_a_version_from_the_admin(client):
     )
     good = ChangeRecord.objects.get(record_id=tool.pk, action="created")
     services.tool_update(actor=editor, tool=tool, summary="Spam spam spam.")
-    moderator = UserFactory(groups=["moderator"])
-    moderator.is_staff = True
-    moderator.save()
+    moderator = _staff(groups=["moderator"])
     client.force_login(moderator)
     response = client.post(
         "/admin/registry/changerecord/",
@@ -69,9 +72,7 @@ def test_decisions_on_suggestions_are_read_only_in_the_admin_and_for_administrat
         "/admin/registry/needcosignature/",
     ]
 
-    administrator = UserFactory(is_superuser=True)
-    administrator.is_staff = True
-    administrator.save()
+    administrator = _staff(is_superuser=True)
     client.force_login(administrator)
     listing = client.get(pages[0])
     assert listing.status_code == 200
@@ -82,8 +83,6 @@ def test_decisions_on_suggestions_are_read_only_in_the_admin_and_for_administrat
     assert NeedToolMatch.objects.get().decision == "dismissed"
     assert client.get("/admin/registry/needtoolmatch/add/").status_code == 403
 
-    moderator = UserFactory(groups=["moderator"])
-    moderator.is_staff = True
-    moderator.save()
+    moderator = _staff(groups=["moderator"])
     client.force_login(moderator)
     assert all(client.get(page).status_code == 403 for page in pages)
