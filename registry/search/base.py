@@ -203,9 +203,9 @@ class SearchBackend(ABC):
         self, queryset: models.QuerySet, query: str | None, limit: int | None = None
     ) -> tuple[list, list]:
         """(ids, ranks) of the records of `queryset` (already restricted) matching `query`,
-        best first (ties by pk), at most `limit`, in one query: what a result page, its
-        total and its facet counts are computed from. A query with nothing searchable gives
-        two empty lists."""
+        best first (ties by pk), at most `limit`: what a result page, its total and its facet
+        counts are computed from. Here one query; PostgreSQL's backend uses two. A query
+        with nothing searchable gives two empty lists."""
         found = self.search(queryset, query)
         if is_blank(query) or found.query.is_empty():
             return [], []

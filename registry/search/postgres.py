@@ -60,7 +60,6 @@ from .base import (
     SIMILARITY_THRESHOLD,
     IndexSpec,
     SearchBackend,
-    spec_for,
 )
 from .text import ParsedQuery, Term, is_blank, parse_query
 
@@ -423,76 +422,90 @@ class PostgresSearchBackend(SearchBackend):
         )
 
     def ranked_ids(self, queryset, query, limit=None):
-        """One statement: the permitted matches, ranked, as two lists (ids, ranks).
+        """The permitted matches, ranked, as two lists (ids, ranks).
 
-        Every match is ranked by ts_rank, which is cheap; the best RESCORED of those are
-        ranked again by ts_rank_cd (cover density, the search's order) and come first. Any
-        further matches (a page past the first RESCORED results) keep ts_rank's order, with
-        scores scaled below the last rescored one. So ranking costs little more than
-        finding the matches, and the first pages are exactly ts_rank_cd's."""
+        Every match is ranked by ts_rank, which is cheap; the best RESCORED (or `limit`, if
+        more) of those are ranked again by ts_rank_cd (cover density, the search's order)
+        and come first. So ranking costs little more than finding the matches, and the first
+        pages are exactly ts_rank_cd's. Without a limit, further matches keep ts_rank's
+        order, with scores scaled below the last rescored one (see _every_match_ranked)."""
         if is_blank(query):
             return [], []
         parsed = parse_query(query)
         if not parsed:
             return [], []
-        spec = spec_for(queryset.model)
         query_expr = tsquery(parsed)
         vector = _StoredVector()
         found = queryset.filter(SearchVectorExact(vector, query_expr)).annotate(
             **{RANK_FIELD: SearchRank(vector, query_expr)}
         )
-        sql, params = found.order_by().values_list("pk", RANK_FIELD).query.sql_with_params()
+        # Without the settings on the connection, a transaction scopes them: inside a
+        # caller's transaction no savepoint of its own (an error still propagates and rolls
+        # the caller's block back).
+        needs_settings = not self._session_has_settings()
+        scope = transaction.atomic(using=self.using, savepoint=False) if needs_settings else None
+        with scope or nullcontext():
+            if needs_settings:
+                with self.connection.cursor() as cursor:
+                    self._local_settings(cursor)
+            if limit is None:
+                return self._every_match_ranked(queryset, found, query_expr)
+            return self._best_ranked(found, query_expr, int(limit))
+
+    def _best_ranked(self, found, query_expr, limit):
+        """The best `limit` matches, in one statement: PostgreSQL keeps the best by ts_rank
+        in a bounded sort and ranks those again."""
+        rescored = max(limit, RESCORED)
+        best = found.order_by(F(RANK_FIELD).desc(), "pk").values_list("pk", RANK_FIELD)
+        sql, params = best[:rescored].query.sql_with_params()
         compiler = Query(None).get_compiler(using=self.using)
         query_sql, query_params = compiler.compile(query_expr.resolve_expression(Query(None)))
-        rescored = RESCORED if limit is None else max(int(limit), RESCORED)
-        cap = "" if limit is None else f" LIMIT {int(limit)}"
-        # Every match, unsorted (sorting is cheaper in numpy, and needed only past the
-        # rescored ones): what the total and the facet counts are computed from. The two
-        # arrays travel in PostgreSQL's binary array form, which numpy reads in one step
-        # (parsing 20,000 numbers from text costs more than the ranking of them).
-        rest = (
-            "(SELECT array_send(array_agg(id)) FROM hits), "
-            "(SELECT array_send(array_agg(rank)) FROM hits)"
-        )
-        if limit is not None:
-            rest = "NULL, NULL"
+        table = found.model._meta.db_table
         statement = (
-            f"WITH hits(id, rank) AS MATERIALIZED ({sql}), "  # noqa: S608 - compiled by the ORM
-            f"best AS (SELECT id FROM hits ORDER BY rank DESC, id LIMIT {rescored}), "
+            f"WITH best(id, rank) AS MATERIALIZED ({sql}), "  # noqa: S608 - compiled by the ORM
             f"rescored AS MATERIALIZED (SELECT t.id, ts_rank_cd(t.{VECTOR_COLUMN}, {query_sql}) "
-            f"AS rank FROM {spec.table} t WHERE t.id IN (SELECT id FROM best)) "
-            f"SELECT array(SELECT id FROM rescored ORDER BY rank DESC, id{cap}), "
-            f"array(SELECT rank FROM rescored ORDER BY rank DESC, id{cap}), {rest}"
+            f"AS rank FROM {table} t WHERE t.id IN (SELECT id FROM best)) "
+            f"SELECT array(SELECT id FROM rescored ORDER BY rank DESC, id LIMIT {limit}), "
+            f"array(SELECT rank FROM rescored ORDER BY rank DESC, id LIMIT {limit})"
         )
-        if self._session_has_settings():
-            with self.connection.cursor() as cursor:
-                cursor.execute(statement, [*params, *query_params])
-                ids, ranks, all_ids, all_ranks = cursor.fetchone()
-        else:
-            # The transaction only scopes the local settings: inside a caller's transaction
-            # no savepoint of its own (an error still propagates and rolls the caller's
-            # block back).
-            with (
-                transaction.atomic(using=self.using, savepoint=False),
-                self.connection.cursor() as cursor,
-            ):
-                self._local_settings(cursor)
-                cursor.execute(statement, [*params, *query_params])
-                ids, ranks, all_ids, all_ranks = cursor.fetchone()
-        ids, ranks = list(ids), [float(r) for r in ranks]
-        rest_ids, rest_ranks = binary_array(all_ids), binary_array(all_ranks)
-        if rest_ids is not None and len(rest_ids) > len(ids):
-            import numpy as np
+        with self.connection.cursor() as cursor:
+            cursor.execute(statement, [*params, *query_params])
+            ids, ranks = cursor.fetchone()
+        return list(ids), [float(r) for r in ranks]
 
-            # Drop the rescored ids: a binary search in their sorted few (np.isin sorts all).
-            rescored_ids = np.sort(np.asarray(ids, dtype=np.int64))
-            at = np.minimum(np.searchsorted(rescored_ids, rest_ids), len(rescored_ids) - 1)
-            keep = (
-                rescored_ids[at] != rest_ids if len(rescored_ids) else np.ones(len(rest_ids), bool)
-            )
-            rest_ids, rest_ranks = best_first(rest_ids[keep], rest_ranks[keep])
+    def _every_match_ranked(self, queryset, found, query_expr):
+        """Every match, in two statements.
+
+        The first ranks every match by ts_rank and sends them all back unsorted, as two
+        arrays in PostgreSQL's binary form (parsing 20,000 numbers from text costs more than
+        ranking them): the total and the facet counts are computed from these. numpy orders
+        them (cheaper than PostgreSQL sorting a materialized list), and the second statement
+        ranks the best RESCORED again. Both read through `queryset`, so each applies its
+        permission filter: a match that stops being permitted in between is left out."""
+        sql, params = found.order_by().values_list("pk", RANK_FIELD).query.sql_with_params()
+        statement = (
+            "SELECT array_send(array_agg(h.id)), array_send(array_agg(h.rank)) "  # noqa: S608
+            f"FROM ({sql}) AS h(id, rank)"
+        )
+        with self.connection.cursor() as cursor:
+            cursor.execute(statement, params)
+            all_ids, all_ranks = cursor.fetchone()
+        all_ids, all_ranks = binary_array(all_ids), binary_array(all_ranks)
+        if all_ids is None or not len(all_ids):
+            return [], []
+        all_ids, all_ranks = best_first(all_ids, all_ranks)
+        vector = _StoredVector()
+        rows = list(
+            queryset.filter(pk__in=all_ids[:RESCORED].tolist())
+            .annotate(**{RANK_FIELD: SearchRank(vector, query_expr, cover_density=True)})
+            .order_by(F(RANK_FIELD).desc(), "pk")
+            .values_list("pk", RANK_FIELD)
+        )
+        ids, ranks = [row[0] for row in rows], [float(row[1]) for row in rows]
+        if len(all_ids) > RESCORED:
+            rest_ids, rest_ranks = all_ids[RESCORED:], all_ranks[RESCORED:]
             floor = min(ranks) if ranks else 0.0
-            top = float(rest_ranks.max()) if len(rest_ranks) else 0.0
+            top = float(rest_ranks[0])  # the highest: they are in order
             scale = min(1.0, floor / top) if top > 0 else 1.0
             ids += rest_ids.tolist()
             ranks += (rest_ranks * scale).tolist()

@@ -19,8 +19,9 @@ ignored. The object slices lazily, so Django's and DRF's paginators take it as i
 (`Paginator(results, 20).page(n)`); a slice reads only its page's records, with one
 highlight query.
 
-Cost (PostgreSQL, 100,000 tools): the permitted matches are ranked once, in one statement
-(registry.search.postgres `ranked_ids`); the total and the facet counts are computed from
+Cost (PostgreSQL, 100,000 tools): the permitted matches are found and ranked once, by one
+statement, and the best of them ranked again by a second (registry.search.postgres
+`ranked_ids`); the total and the facet counts are computed from
 that id list (registry.search.facets, in memory), never by re-running the match.
 
 Permissions: every figure comes from the filterset's queryset, which starts from the

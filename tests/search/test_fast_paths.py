@@ -401,7 +401,7 @@ def test_similar_names_are_asked_for_short_tool_titles_only(world):
 
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="session planner settings are PostgreSQL's")
-def test_full_text_ranking_is_one_statement_on_a_connection_opened_with_its_settings(world):
+def test_full_text_ranking_sets_nothing_on_a_connection_opened_with_its_settings(world):
     from django.test.utils import CaptureQueriesContext
 
     _tools, users = world
@@ -415,7 +415,31 @@ def test_full_text_ranking_is_one_statement_on_a_connection_opened_with_its_sett
     with CaptureQueriesContext(connection) as captured:
         ids, _ranks = get_backend().ranked_ids(queryset, "referral")
     assert sorted(ids) == expected
-    assert len(captured.captured_queries) == 1
+    # The matches, then the best of them ranked again: no settings, no transaction.
+    statements = [q["sql"] for q in captured.captured_queries]
+    assert len(statements) == 2
+    assert not any("set_config" in sql or sql.startswith("BEGIN") for sql in statements)
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="the two-step ranking is PostgreSQL's")
+def test_a_match_hidden_between_the_two_ranking_statements_is_left_out(world, monkeypatch):
+    from registry.search import postgres
+
+    tools, users = world
+    queryset = restrict(Tool.objects.all(), users["registered"])
+    before, _ranks = get_backend().ranked_ids(queryset, "referral")
+    assert tools["registered"].pk in before
+    ordering = postgres.best_first
+
+    def hide_then_order(ids, ranks):
+        Tool.objects.filter(pk=tools["registered"].pk).update(visibility="private")
+        return ordering(ids, ranks)
+
+    monkeypatch.setattr(postgres, "best_first", hide_then_order)
+    ids, ranks = get_backend().ranked_ids(queryset, "referral")
+    assert tools["registered"].pk not in ids
+    assert sorted(ids) == sorted(pk for pk in before if pk != tools["registered"].pk)
+    assert len(ranks) == len(ids)
 
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="the in-memory facet index needs change stamps")
