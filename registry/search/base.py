@@ -213,6 +213,13 @@ class SearchBackend(ABC):
         rows = list(rows[:limit] if limit is not None else rows)
         return [row[0] for row in rows], [float(row[1] or 0.0) for row in rows]
 
+    def ranked_arrays(self, queryset: models.QuerySet, query: str | None):
+        """ranked_ids() without a limit, as numpy arrays (int64 ids, float64 ranks)."""
+        import numpy as np
+
+        ids, ranks = self.ranked_ids(queryset, query)
+        return np.asarray(ids, dtype=np.int64), np.asarray(ranks, dtype=np.float64)
+
     def term_frequencies(self, model, words) -> tuple[float, dict[str, float]] | None:
         """(rows of `model`'s table, {word: estimated share of rows whose index entry has
         it}) from the database's statistics, or None where it keeps none worth using. An

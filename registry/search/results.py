@@ -77,7 +77,7 @@ class SearchResults:
         self.facets = facets
         self._backend = backend
         self._model = model
-        self._ids = ids  # ranked ids, or None when pages are read from `page_source`
+        self._ids = ids  # ranked ids (numpy), or None when pages are read from `page_source`
         self._ranks = ranks
         self._page_source = page_source  # a restricted, ordered queryset
 
@@ -94,9 +94,9 @@ class SearchResults:
         if step != 1:
             raise ValueError("Search results slice with step 1 only.")
         if self._ids is not None:
-            page_ids = self._ids[start:stop]
-            ranks = dict(zip(page_ids, self._ranks[start:stop], strict=True))
-            found = {r.pk: r for r in self._page_source.filter(pk__in=page_ids)}
+            page_ids = self._ids[start:stop].tolist()
+            ranks = dict(zip(page_ids, self._ranks[start:stop].tolist(), strict=True))
+            found = {r.pk: r for r in self._page_source.filter(pk__in=page_ids)} if page_ids else {}
             records = [found[pk] for pk in page_ids if pk in found]
         else:
             records = list(self._page_source[start:stop])
@@ -187,15 +187,13 @@ def search_results(
         page_source = queryset.prefetch_related(None).select_related(None)
 
     if has_text:
-        ids, ranks = backend.ranked_ids(queryset, text)
+        ids, ranks = backend.ranked_arrays(queryset, text)
         count = len(ids)
         if facet_names:
-            import numpy as np
-
             facets = facet_counts(
                 model,
                 facet_names,
-                ids=np.asarray(ids, dtype=np.int64),
+                ids=ids,
                 # Where facets are counted in SQL (no in-memory index), over the matches.
                 queryset=lambda: (
                     model._default_manager.filter(
