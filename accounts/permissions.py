@@ -77,27 +77,19 @@ def access_context(user) -> AccessContext:
     cached = getattr(user, _CONTEXT_ATTR, None)
     if cached is not None:
         return cached
-    from .models import Membership, PlatformGroup, VerificationStatus
+    from .models import PlatformGroup, VerificationStatus
 
-    group_names = set(user.groups.values_list("name", flat=True))
-    rows = (
-        Membership.objects.filter(user_id=user.pk)
-        .exclude(organization__verification_status=VerificationStatus.SUSPENDED)
-        .values_list(
-            "organization_id",
-            "role",
-            "organization__verification_status",
-            "organization__sector",
-            "organization__group_id",
-        )
-    )
     roles: dict[int, str] = {}
     verified: set[int] = set()
     sectors: set[str] = set()
     groups: set[int] = set()
     member_sectors: set[str] = set()
-    for org_id, role, status, sector, group_id in rows:
-        roles[org_id] = role
+    group_names: set[str] = set()
+    for kind, org_id, role_or_name, status, sector, group_id in _access_rows(user.pk):
+        if kind == "group":
+            group_names.add(role_or_name)
+            continue
+        roles[org_id] = role_or_name
         member_sectors.add(sector)
         if group_id:
             groups.add(group_id)
@@ -121,6 +113,40 @@ def access_context(user) -> AccessContext:
     )
     setattr(user, _CONTEXT_ATTR, context)
     return context
+
+
+def _access_rows(user_id: int):
+    """One statement: ("membership", org id, role, verification status, sector, the org's
+    group) for each membership outside a suspended organization, and ("group", None, group
+    name, "", "", None) for each of the user's platform groups."""
+    from django.contrib.auth.models import Group
+    from django.db.models import CharField, IntegerField, Value
+
+    from .models import Membership, VerificationStatus
+
+    def text(value: str) -> Value:
+        return Value(value, output_field=CharField())
+
+    no_id = Value(None, output_field=IntegerField())
+    memberships = (
+        Membership.objects.filter(user_id=user_id)
+        .exclude(organization__verification_status=VerificationStatus.SUSPENDED)
+        .order_by()  # a part of a UNION has no order of its own
+        .values_list(
+            text("membership"),
+            "organization_id",
+            "role",
+            "organization__verification_status",
+            "organization__sector",
+            "organization__group_id",
+        )
+    )
+    groups = (
+        Group.objects.filter(user=user_id)
+        .order_by()
+        .values_list(text("group"), no_id, "name", text(""), text(""), no_id)
+    )
+    return memberships.union(groups, all=True)
 
 
 def forget_access_context(user) -> None:

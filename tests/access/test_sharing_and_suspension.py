@@ -120,3 +120,37 @@ def test_licence_offer_without_a_key_gets_one_from_its_tool_and_title():
     tool = ToolFactory(slug="case-desk")
     offer = services.license_offer_create(actor=None, tool=tool, title="Free seats", terms="free")
     assert offer.slug == "case-desk-free-seats"
+
+
+def test_access_context_reads_memberships_and_groups_in_one_statement(
+    django_assert_num_queries, settings
+):
+    from django.contrib.auth.models import Group
+
+    from accounts.models import PlatformGroup
+
+    settings.REGISTRY_REQUIRE_2FA = False
+    police = OrganizationFactory(sector="law_enforcement")
+    person = MembershipFactory(organization=police, role="editor").user
+    ngo = OrganizationFactory(sector="ngo", verification_status="unverified")
+    MembershipFactory(user=person, organization=ngo, role="owner")
+    suspended = OrganizationFactory(sector="government", verification_status="suspended")
+    MembershipFactory(user=person, organization=suspended, role="owner")
+    person.groups.add(Group.objects.get(name=PlatformGroup.MODERATOR))
+
+    fresh = _fresh(person)
+    with django_assert_num_queries(1):
+        context = permissions.access_context(fresh)
+    assert context.roles == {police.pk: "editor", ngo.pk: "owner"}
+    assert context.verified_org_ids == {police.pk}
+    assert context.verified_sectors == {"law_enforcement"}
+    police.refresh_from_db()
+    ngo.refresh_from_db()
+    assert police.group_id and ngo.group_id
+    assert context.group_ids == {police.group_id, ngo.group_id}
+    assert context.is_moderator and not context.is_admin
+    # A person in no group and no organization: an empty context, from the same statement.
+    loner = _fresh(UserFactory())
+    with django_assert_num_queries(1):
+        empty = permissions.access_context(loner)
+    assert empty.roles == {} and not empty.is_moderator and empty.group_ids == frozenset()
