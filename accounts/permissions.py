@@ -120,14 +120,14 @@ def _access_rows(user_id: int):
     group) for each membership outside a suspended organization, and ("group", None, group
     name, "", "", None) for each of the user's platform groups."""
     from django.contrib.auth.models import Group
-    from django.db.models import CharField, IntegerField, Value
+    from django.db.models import BigIntegerField, CharField, Value
 
     from .models import Membership, VerificationStatus
 
     def text(value: str) -> Value:
         return Value(value, output_field=CharField())
 
-    no_id = Value(None, output_field=IntegerField())
+    no_id = Value(None, output_field=BigIntegerField())
     memberships = (
         Membership.objects.filter(user_id=user_id)
         .exclude(organization__verification_status=VerificationStatus.SUSPENDED)

@@ -502,8 +502,10 @@ class PostgresSearchBackend(SearchBackend):
         arrays in PostgreSQL's binary form (parsing 20,000 numbers from text costs more than
         ranking them): the total and the facet counts are computed from these. numpy orders
         them (cheaper than PostgreSQL sorting a materialized list), and the second statement
-        ranks the best RESCORED again. Both read through `queryset`, so each applies its
-        permission filter: a match that stops being permitted in between is left out."""
+        ranks the best RESCORED again. The second reads through `queryset` and the match
+        again, so one of those that stopped being permitted, or matching, in between is left
+        out (the others were counted by the first; their pages are read again through the
+        restricted queryset)."""
         sql, params = found.order_by().values_list("pk", RANK_FIELD).query.sql_with_params()
         statement = (
             "SELECT array_send(array_agg(h.id)), array_send(array_agg(h.rank)) "  # noqa: S608
@@ -519,9 +521,14 @@ class PostgresSearchBackend(SearchBackend):
             return _empty_arrays()
         all_ids, all_ranks = best_first(all_ids, all_ranks)
         best = all_ids[:RESCORED].tolist()
+        vector = _StoredVector()
         rows = list(
-            queryset.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", (best,)))
-            .annotate(**{RANK_FIELD: SearchRank(_StoredVector(), query_expr, cover_density=True)})
+            queryset.using(self.using)
+            .filter(
+                SearchVectorExact(vector, query_expr),
+                pk__in=RawSQL("SELECT unnest(%s::bigint[])", (best,)),
+            )
+            .annotate(**{RANK_FIELD: SearchRank(vector, query_expr, cover_density=True)})
             .order_by(F(RANK_FIELD).desc(), "pk")
             .values_list("pk", RANK_FIELD)
         )

@@ -21,8 +21,8 @@ highlight query.
 
 Cost (PostgreSQL, 100,000 tools): the permitted matches are found and ranked once, by one
 statement, and the best of them ranked again by a second (registry.search.postgres
-`ranked_ids`); the total and the facet counts are computed from
-that id list (registry.search.facets, in memory), never by re-running the match.
+`ranked_arrays`); the total and the facet counts are computed from those id arrays
+(registry.search.facets, in memory), never by re-running the match.
 
 Permissions: every figure comes from the filterset's queryset, which starts from the
 registry selectors and so from `accounts.permissions.restrict()`, and page records are read

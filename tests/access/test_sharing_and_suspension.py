@@ -154,3 +154,17 @@ def test_access_context_reads_memberships_and_groups_in_one_statement(
     with django_assert_num_queries(1):
         empty = permissions.access_context(loner)
     assert empty.roles == {} and not empty.is_moderator and empty.group_ids == frozenset()
+
+
+def test_an_administrator_by_group_alone_gets_no_organization_or_sector(settings):
+    from django.contrib.auth.models import Group
+
+    from accounts.models import PlatformGroup
+
+    settings.REGISTRY_REQUIRE_2FA = False
+    admin = UserFactory()
+    admin.groups.add(Group.objects.get(name=PlatformGroup.ADMINISTRATOR))
+    context = permissions.access_context(_fresh(admin))
+    assert context.is_admin and not context.is_moderator
+    assert context.roles == {} and context.verified_sectors == frozenset()
+    assert context.group_ids == frozenset()

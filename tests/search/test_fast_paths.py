@@ -415,10 +415,10 @@ def test_full_text_ranking_sets_nothing_on_a_connection_opened_with_its_settings
     with CaptureQueriesContext(connection) as captured:
         ids, _ranks = get_backend().ranked_ids(queryset, "referral")
     assert sorted(ids) == expected
-    # The matches, then the best of them ranked again: no settings, no transaction.
+    # The matches, then the best of them ranked again, and no statement setting anything.
     statements = [q["sql"] for q in captured.captured_queries]
     assert len(statements) == 2
-    assert not any("set_config" in sql or sql.startswith("BEGIN") for sql in statements)
+    assert not any("set_config" in sql for sql in statements)
 
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="the two-step ranking is PostgreSQL's")
@@ -440,6 +440,38 @@ def test_a_match_hidden_between_the_two_ranking_statements_is_left_out(world, mo
     assert tools["registered"].pk not in ids
     assert sorted(ids) == sorted(pk for pk in before if pk != tools["registered"].pk)
     assert len(ranks) == len(ids)
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="the two-step ranking is PostgreSQL's")
+def test_a_match_edited_away_between_the_two_ranking_statements_is_left_out(world, monkeypatch):
+    from registry.search import postgres
+
+    tools, users = world
+    queryset = restrict(Tool.objects.all(), users["anonymous"])
+    before, before_ranks = get_backend().ranked_ids(queryset, "referral")
+    edited = tools["public2"]
+    assert edited.pk in before
+    ordering = postgres.best_first
+
+    def edit_then_order(ids, ranks):
+        Tool.objects.filter(pk=edited.pk).update(
+            name="Night Line", summary="A hotline.", description="Calls answered at night."
+        )
+        return ordering(ids, ranks)
+
+    monkeypatch.setattr(postgres, "best_first", edit_then_order)
+    ids, ranks = get_backend().ranked_ids(queryset, "referral")
+    assert sorted(ids) == sorted(pk for pk in before if pk != edited.pk)
+    # No zero rank from the edited record drags the others' scores down.
+    assert min(ranks) > 0
+
+
+def test_a_search_without_matches_reads_no_page(world, django_assert_num_queries):
+    _tools, users = world
+    results = search_results(users["owner"], q="zzqxv")
+    assert results.count == 0
+    with django_assert_num_queries(0):
+        assert list(results[0:20]) == []
 
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="the in-memory facet index needs change stamps")
