@@ -522,16 +522,20 @@ class PostgresSearchBackend(SearchBackend):
         all_ids, all_ranks = best_first(all_ids, all_ranks)
         best = all_ids[:RESCORED].tolist()
         vector = _StoredVector()
-        rows = list(
-            queryset.using(self.using)
-            .filter(
-                SearchVectorExact(vector, query_expr),
-                pk__in=RawSQL("SELECT unnest(%s::bigint[])", (best,)),
+        rows = [
+            (pk, rank)
+            for pk, rank, still_matches in queryset.using(self.using)
+            .filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", (best,)))
+            .annotate(
+                **{RANK_FIELD: SearchRank(vector, query_expr, cover_density=True)},
+                # Read, not filtered on: as a condition, PostgreSQL would rather find every
+                # match again through the index than look up these few by primary key.
+                still_matches=SearchVectorExact(vector, query_expr),
             )
-            .annotate(**{RANK_FIELD: SearchRank(vector, query_expr, cover_density=True)})
             .order_by(F(RANK_FIELD).desc(), "pk")
-            .values_list("pk", RANK_FIELD)
-        )
+            .values_list("pk", RANK_FIELD, "still_matches")
+            if still_matches
+        ]
         ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
         ranks = np.fromiter((row[1] for row in rows), dtype=np.float64, count=len(rows))
         if len(all_ids) > RESCORED:
