@@ -446,9 +446,7 @@ class PostgresSearchBackend(SearchBackend):
         """ranked_ids() without a limit, as numpy arrays: a search's total, facet counts and
         pages are computed from these, and 20,000 numbers cost a millisecond to turn into
         Python lists and back."""
-        return self._ranked(
-            queryset, query, partial(self._every_match_ranked, queryset), empty=_empty_arrays()
-        )
+        return self._ranked(queryset, query, self._every_match_ranked, empty=_empty_arrays())
 
     def _ranked(self, queryset, query, rank, empty):
         """`rank(found, query_expr)` for the matches of the parsed `query`, under the
@@ -495,17 +493,17 @@ class PostgresSearchBackend(SearchBackend):
             ids, ranks = cursor.fetchone()
         return list(ids), [float(r) for r in ranks]
 
-    def _every_match_ranked(self, queryset, found, query_expr):
+    def _every_match_ranked(self, found, query_expr):
         """Every match, as arrays (int64 ids, float64 ranks), in two statements.
 
         The first ranks every match by ts_rank and sends them all back unsorted, as two
         arrays in PostgreSQL's binary form (parsing 20,000 numbers from text costs more than
         ranking them): the total and the facet counts are computed from these. numpy orders
         them (cheaper than PostgreSQL sorting a materialized list), and the second statement
-        ranks the best RESCORED again. The second reads through `queryset` and the match
-        again, so one of those that stopped being permitted, or matching, in between is left
-        out (the others were counted by the first; their pages are read again through the
-        restricted queryset)."""
+        ranks the best RESCORED again (see _cover_density_ranks). Like one statement, the
+        answer is the permitted matches as the first statement saw them; a page's records
+        are read again through the restricted queryset, so a record hidden since is not
+        shown."""
         sql, params = found.order_by().values_list("pk", RANK_FIELD).query.sql_with_params()
         statement = (
             "SELECT array_send(array_agg(h.id)), array_send(array_agg(h.rank)) "  # noqa: S608
@@ -520,22 +518,7 @@ class PostgresSearchBackend(SearchBackend):
         if all_ids is None or not len(all_ids):
             return _empty_arrays()
         all_ids, all_ranks = best_first(all_ids, all_ranks)
-        best = all_ids[:RESCORED].tolist()
-        vector = _StoredVector()
-        rows = [
-            (pk, rank)
-            for pk, rank, still_matches in queryset.using(self.using)
-            .filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", (best,)))
-            .annotate(
-                **{RANK_FIELD: SearchRank(vector, query_expr, cover_density=True)},
-                # Read, not filtered on: as a condition, PostgreSQL would rather find every
-                # match again through the index than look up these few by primary key.
-                still_matches=SearchVectorExact(vector, query_expr),
-            )
-            .order_by(F(RANK_FIELD).desc(), "pk")
-            .values_list("pk", RANK_FIELD, "still_matches")
-            if still_matches
-        ]
+        rows = self._cover_density_ranks(found.model, query_expr, all_ids[:RESCORED].tolist())
         ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
         ranks = np.fromiter((row[1] for row in rows), dtype=np.float64, count=len(rows))
         if len(all_ids) > RESCORED:
@@ -546,6 +529,28 @@ class PostgresSearchBackend(SearchBackend):
             ids = np.concatenate([ids, rest_ids])
             ranks = np.concatenate([ranks, rest_ranks * scale])
         return ids, ranks
+
+    def _cover_density_ranks(self, model, query_expr, ids):
+        """[(id, ts_rank_cd)] of those of `ids` that still match, best first (then by id).
+
+        `ids` are what the restricted first statement returned, so this reads no record the
+        caller may not see. It filters on nothing else, so PostgreSQL looks them up by
+        primary key: given the match as a condition, it would rather find every match
+        again through the index. The match is read instead, and one edited since is left
+        out."""
+        compiler = Query(None).get_compiler(using=self.using)
+        query_sql, query_params = compiler.compile(query_expr.resolve_expression(Query(None)))
+        vector = f"t.{VECTOR_COLUMN}"
+        statement = (
+            f"WITH q(q) AS (SELECT {query_sql}) "  # noqa: S608 - compiled by the ORM
+            f"SELECT t.id, ts_rank_cd({vector}, q.q), {vector} @@ q.q "
+            f"FROM {model._meta.db_table} t, q WHERE t.id = ANY(%s)"
+        )
+        with self.connection.cursor() as cursor:
+            cursor.execute(statement, [*query_params, ids])
+            rows = [(pk, rank) for pk, rank, matches in cursor.fetchall() if matches]
+        rows.sort(key=lambda row: (-row[1], row[0]))
+        return rows
 
     def term_frequencies(self, model, words):
         """From pg_stats' most common lexemes of the table's search_vector (ANALYZE keeps
