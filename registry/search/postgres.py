@@ -381,9 +381,7 @@ class PostgresSearchBackend(SearchBackend):
         headline = SearchHeadline(
             Value(text.replace("\x00", " ")), wanted_tsquery(parsed), config=CONFIG, **options
         )
-        query = Query(None)
-        compiler = query.get_compiler(using=self.using)
-        sql, params = compiler.compile(headline.resolve_expression(query))
+        sql, params = self._compile(headline)
         with self.connection.cursor() as cursor:
             cursor.execute(f"SELECT {sql}", params)  # noqa: S608 - compiled by the ORM
             return cursor.fetchone()[0]
@@ -402,9 +400,7 @@ class PostgresSearchBackend(SearchBackend):
             config=CONFIG,
             **options,
         )
-        query = Query(None)
-        compiler = query.get_compiler(using=self.using)
-        sql, params = compiler.compile(headline.resolve_expression(query))
+        sql, params = self._compile(headline)
         with self.connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT {sql} FROM unnest(%s::text[]) WITH ORDINALITY AS u(t, n) ORDER BY n",  # noqa: S608
@@ -412,6 +408,12 @@ class PostgresSearchBackend(SearchBackend):
             )
             marked = [row[0] for row in cursor.fetchall()]
         return {obj.pk: m for obj, text, m in zip(objs, texts, marked, strict=True) if text}
+
+    def _compile(self, expression) -> tuple[str, list]:
+        """SQL and parameters of an ORM expression that refers to no table (a tsquery, a
+        headline of given text), to place in a statement of our own."""
+        query = Query(None)
+        return query.get_compiler(using=self.using).compile(expression.resolve_expression(query))
 
     def _session_has_settings(self) -> bool:
         """Whether the connection was opened with LOCAL_SETTINGS already (config.settings
@@ -478,8 +480,7 @@ class PostgresSearchBackend(SearchBackend):
         rescored = max(limit, RESCORED)
         best = found.order_by(F(RANK_FIELD).desc(), "pk").values_list("pk", RANK_FIELD)
         sql, params = best[:rescored].query.sql_with_params()
-        compiler = Query(None).get_compiler(using=self.using)
-        query_sql, query_params = compiler.compile(query_expr.resolve_expression(Query(None)))
+        query_sql, query_params = self._compile(query_expr)
         table = found.model._meta.db_table
         statement = (
             f"WITH best(id, rank) AS MATERIALIZED ({sql}), "  # noqa: S608 - compiled by the ORM
@@ -538,8 +539,7 @@ class PostgresSearchBackend(SearchBackend):
         primary key: given the match as a condition, it would rather find every match
         again through the index. The match is read instead, and one edited since is left
         out."""
-        compiler = Query(None).get_compiler(using=self.using)
-        query_sql, query_params = compiler.compile(query_expr.resolve_expression(Query(None)))
+        query_sql, query_params = self._compile(query_expr)
         vector = f"t.{VECTOR_COLUMN}"
         statement = (
             f"WITH q(q) AS (SELECT {query_sql}) "  # noqa: S608 - compiled by the ORM
