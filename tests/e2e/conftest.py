@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 CHROMIUM = os.environ.get("REGISTRY_E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -44,8 +45,14 @@ def browser(monkeypatch):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        try:
+            yield browser
+        finally:
+            browser.close()
+            # While that loop runs, asgiref files this thread's database connections under
+            # the loop's context, apart from the ones the test database teardown closes.
+            # Left open, PostgreSQL refuses to drop the test database at the end of the run.
+            connections.close_all()
 
 
 @pytest.fixture(autouse=True)
