@@ -204,8 +204,8 @@ class SearchBackend(ABC):
     ) -> tuple[list, list]:
         """(ids, ranks) of the records of `queryset` (already restricted) matching `query`,
         best first (ties by pk), at most `limit`: what a result page, its total and its facet
-        counts are computed from. Here one query (PostgreSQL's ranks every match in two). A query
-        with nothing searchable gives two empty lists."""
+        counts are computed from. This version runs one query; PostgreSQL's runs two when it
+        ranks every match. A query with nothing searchable gives two empty lists."""
         found = self.search(queryset, query)
         if is_blank(query) or found.query.is_empty():
             return [], []

@@ -48,11 +48,14 @@ def browser(monkeypatch):
         try:
             yield browser
         finally:
-            browser.close()
-            # While that loop runs, asgiref files this thread's database connections under
-            # the loop's context, apart from the ones the test database teardown closes.
-            # Left open, PostgreSQL refuses to drop the test database at the end of the run.
-            connections.close_all()
+            try:
+                browser.close()
+            finally:
+                # While that loop runs, asgiref files this thread's database connections
+                # under the loop's context, apart from the ones the test database teardown
+                # closes. Left open, PostgreSQL refuses to drop the test database at the end
+                # of the run.
+                connections.close_all()
 
 
 @pytest.fixture(autouse=True)
