@@ -3,6 +3,8 @@ confirming the password again, and changing it."""
 
 from __future__ import annotations
 
+import copy
+
 from django import forms
 from django.contrib.auth.forms import PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
@@ -44,7 +46,16 @@ class AccountDeleteForm(forms.Form):
 
 
 class ReauthenticateForm(AccountDeleteForm):
-    """Typing the password again before a sensitive change."""
+    """Typing the password again before a sensitive change; with `ask_code`, a code from the
+    authenticator app (or a recovery code) too, which passes two-factor for this session."""
+
+    def __init__(self, *args, ask_code: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if ask_code:
+            self.fields["code"] = copy.deepcopy(CodeForm.base_fields["code"])
+
+    def clean_code(self) -> str:
+        return "".join(self.cleaned_data["code"].split())
 
 
 class RegistryPasswordChangeForm(PasswordChangeForm):

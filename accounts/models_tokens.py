@@ -29,6 +29,11 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    # Whether the session that made the token had passed two-factor authentication (or had
+    # just re-authenticated with a code). Requests with the token carry this state, never a
+    # guess from the devices the account has now: only such a token reads restricted records
+    # for a person whose role requires two-factor.
+    two_factor_verified = models.BooleanField(_("made after two-factor"), default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import ApiToken, User
+from .security import twofactor
 
 MAX_LIFETIME = timedelta(days=365)
 # `last_used_at` is written at most this often, so a busy token costs no write per request.
@@ -41,7 +42,10 @@ def _new_secret() -> str:
 def token_create(
     *, user: User, name: str, scope: str, expires_at: datetime
 ) -> tuple[ApiToken, str]:
-    """Make a token for `user`; returns the token and its secret (shown to the user once)."""
+    """Make a token for `user`; returns the token and its secret (shown to the user once).
+
+    `user` is the creating request's user: the token records whether that request had passed
+    two-factor authentication, and its own requests carry that state."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         raise PermissionDenied(_("Sign in to create an API token."))
     errors: dict[str, list[str]] = {}
@@ -71,6 +75,7 @@ def token_create(
         key_hash=key_hash,
         scope=scope,
         expires_at=expires_at,
+        two_factor_verified=twofactor.is_verified(user),
     )
     token.full_clean()
     token.save()
@@ -86,6 +91,27 @@ def token_revoke(*, user: User, token: ApiToken) -> ApiToken:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
     return token
+
+
+@transaction.atomic
+def tokens_revoke_all(*, user: User) -> int:
+    """Revoke every token of `user` (when their password changes or they sign out
+    everywhere). Returns how many were still unrevoked."""
+    return ApiToken.objects.filter(user_id=user.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+def token_reads_restricted(token: ApiToken, *, two_factor_required: bool | None = None) -> bool:
+    """Whether requests made with `token` pass the two-factor gate: they read the restricted
+    records, and use the moderator or administrator powers, that its owner may. False for a
+    token made without two-factor by a person whose role requires it.
+    `two_factor_required` (of the owner) may be given, to ask once for a list of tokens."""
+    if token.two_factor_verified:
+        return True
+    if two_factor_required is None:
+        two_factor_required = twofactor.two_factor_required(token.user)
+    return not two_factor_required
 
 
 def tokens_of(user: User):

@@ -189,9 +189,13 @@ def two_factor_setup(request):
     device = twofactor.pending_totp_device(request.user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        codes = twofactor.confirm_totp_device(device, form.cleaned_data["code"])
+        codes = twofactor.confirm_totp_device(
+            device, form.cleaned_data["code"], keep_session_key=request.session.session_key
+        )
         if codes is not None:
             otp_login(request, device)
+            # The session gained the second factor: a new key, as at any sign-in.
+            request.session.cycle_key()
             return render(request, "accounts/two_factor_recovery_codes.html", {"codes": codes})
         form.add_error("code", _("This code is not valid. Check your device's clock."))
     uri = device.config_url
@@ -245,27 +249,43 @@ def security(request):
 @login_required
 @require_POST
 def sign_out_everywhere_view(request):
+    """End every session of the person, this one included, and revoke their API tokens."""
     sign_out_everywhere(request.user)
     logout(request)
-    messages.success(request, _("You are signed out on every device."))
+    messages.success(
+        request, _("You are signed out on every device, and your API tokens are revoked.")
+    )
     return redirect("accounts:login")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def reauthenticate(request):
-    """Type the password again; then go on to the page that asked for it."""
-    locked = _lockout_response(request, request.user)
+    """Type the password again; then go on to the page that asked for it.
+
+    A person with two-factor on whose session has not passed it (signed in before it was
+    set up, say) gives a code too: the session then counts as having passed it, so, for
+    instance, a token made next reads restricted records."""
+    user = request.user
+    locked = _lockout_response(request, user)
     if locked is not None:
         return locked
-    form = ReauthenticateForm(request.POST or None, user=request.user)
+    ask_code = twofactor.has_two_factor(user) and not twofactor.is_verified(user)
+    form = ReauthenticateForm(request.POST or None, user=user, ask_code=ask_code)
     next_url = request.POST.get(REDIRECT_FIELD_NAME) or request.GET.get(REDIRECT_FIELD_NAME)
     if request.method == "POST":
         if form.is_valid():
-            mark_authenticated(request)
-            return redirect(_safe_next(request, next_url))
-        if "password" in form.errors:
-            _count_wrong_password(request, request.user)
+            device = twofactor.verify_code(user, form.cleaned_data["code"]) if ask_code else None
+            if not ask_code or device is not None:
+                if device is not None:
+                    otp_login(request, device)
+                    request.session.cycle_key()
+                mark_authenticated(request)
+                return redirect(_safe_next(request, next_url))
+            form.add_error("code", _("This code is not valid. Try again, or use a recovery code."))
+            _count_wrong_password(request, user)
+        elif "password" in form.errors:
+            _count_wrong_password(request, user)
     return render(
         request,
         "accounts/reauthenticate.html",
@@ -300,7 +320,10 @@ def password_change(request):
                 request.session.pop(RENEWAL_REQUIRED_KEY, None)
                 messages.success(
                     request,
-                    _("Your password is changed. Your other sessions have been signed out."),
+                    _(
+                        "Your password is changed. Your other sessions have been signed out "
+                        "and your API tokens revoked."
+                    ),
                 )
                 return redirect("accounts:security")
         if "old_password" in form.errors:

@@ -5,11 +5,14 @@ uses, under the same rate limit and the same demand for a recent sign-in."""
 from __future__ import annotations
 
 import math
+from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -19,6 +22,7 @@ from registry.forms import add_service_errors
 
 from . import permissions, services_account, tokens
 from .forms_account import ApiTokenForm, ProfileForm
+from .security import twofactor
 from .views import recent_sign_in_required
 
 
@@ -58,11 +62,17 @@ def account(request):
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def token_list(request):
-    """The person's own tokens: never their secrets, which the registry does not keep."""
+    """The person's own tokens: never their secrets, which the registry does not keep. Each
+    says whether it was made after two-factor authentication, and so reads restricted
+    records."""
+    required = twofactor.two_factor_required(request.user)
+    listed = list(tokens.tokens_of(request.user).order_by("-created_at", "-id"))
+    for token in listed:
+        token.reads_restricted = tokens.token_reads_restricted(token, two_factor_required=required)
     return render(
         request,
         "accounts/tokens.html",
-        {"tokens": tokens.tokens_of(request.user).order_by("-created_at", "-id")},
+        {"tokens": listed, "two_factor_required": required},
     )
 
 
@@ -84,6 +94,18 @@ def _creation_wait(request) -> float | None:
     return throttle.wait() or 0
 
 
+def _two_factor_offer(request) -> dict | None:
+    """None when a token made now passes the two-factor gate; otherwise where this session
+    can pass the second factor first: the setup page, or confirming with a code."""
+    user = request.user
+    if not twofactor.two_factor_required(user) or twofactor.is_verified(user):
+        return None
+    if twofactor.has_two_factor(user):
+        query = urlencode({REDIRECT_FIELD_NAME: reverse("accounts:token-create")})
+        return {"has_device": True, "url": f"{reverse('accounts:reauthenticate')}?{query}"}
+    return {"has_device": False, "url": reverse("accounts:two-factor-setup")}
+
+
 @never_cache
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -92,8 +114,12 @@ def token_create(request):
     """Name, access and expiry of a new token; the answer shows its secret this once.
 
     A token outlives the session, so making one asks for the password if it was not typed in
-    the last few minutes (as the API does)."""
+    the last few minutes (as the API does). A token records whether this session passed
+    two-factor authentication; when the person's role requires it and the session has not,
+    the form says the token will not read restricted records and offers the second factor
+    first."""
     form = ApiTokenForm(request.POST if request.method == "POST" else None)
+    two_factor = _two_factor_offer(request)
     status = 200
     retry_after = None
     if request.method == "POST":
@@ -123,9 +149,16 @@ def token_create(request):
                     # Rendered into this answer only: never put in a URL, the session or a
                     # message, so it cannot be shown a second time.
                     return render(
-                        request, "accounts/tokens_created.html", {"token": token, "secret": secret}
+                        request,
+                        "accounts/tokens_created.html",
+                        {"token": token, "secret": secret, "two_factor": two_factor},
                     )
-    response = render(request, "accounts/tokens_create.html", {"form": form}, status=status)
+    response = render(
+        request,
+        "accounts/tokens_create.html",
+        {"form": form, "two_factor": two_factor},
+        status=status,
+    )
     if retry_after is not None:
         response["Retry-After"] = str(max(1, math.ceil(retry_after)))
     return response

@@ -12,7 +12,7 @@ class AccountSecurityConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import admin_site, lockout, notices, sessions  # noqa: F401  (signal handlers)
+        from . import admin_site, credentials, lockout, notices, sessions  # noqa: F401  (signals)
 
         # The admin's own sign-in form skips the second factor: send it to ours instead.
         admin_site.install()

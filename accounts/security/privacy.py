@@ -109,6 +109,7 @@ def personal_data_export(user: User) -> dict[str, Any]:
                 "expires_at": _iso(t.expires_at),
                 "last_used_at": _iso(t.last_used_at),
                 "revoked_at": _iso(t.revoked_at),
+                "two_factor_verified": t.two_factor_verified,
             }
             for t in ApiToken.objects.filter(user=user)
         ],

@@ -195,13 +195,26 @@ def sessions_of(user_id) -> list[str]:
     return keys
 
 
+def sign_out_other_sessions(user, *, keep_session_key: str | None) -> int:
+    """End every session of `user` but the one with `keep_session_key` (after a change of
+    password or of the second factor). Returns how many ended."""
+    ended = [key for key in sessions_of(user.pk) if key != keep_session_key]
+    Session.objects.filter(session_key__in=ended).delete()
+    return len(ended)
+
+
 @transaction.atomic
 def sign_out_everywhere(user) -> int:
-    """End every session of `user` (this one included) and raise their stamp."""
+    """End every session of `user` (this one included), raise their stamp, and revoke their
+    API tokens: a token outlives any session, so "everywhere" includes the programs holding
+    one (issue 17, finding 9)."""
+    from accounts.tokens import tokens_revoke_all
+
     from . import notices
 
     bump_stamp(user.pk)
     keys = sessions_of(user.pk)
     Session.objects.filter(session_key__in=keys).delete()
+    tokens_revoke_all(user=user)
     notices.notify(user=user, event=notices.SIGNED_OUT_EVERYWHERE)
     return len(keys)

@@ -9,14 +9,15 @@ import secrets
 
 from django.conf import settings
 from django.db import transaction
-from django_otp import devices_for_user, user_has_device
+from django_otp import devices_for_user
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import PlatformGroup
+from accounts.models import ApiToken, PlatformGroup
 
 from . import notices
 from .models import RecoveryCode, RecoveryCodeDevice
+from .sessions import sign_out_other_sessions
 
 # Members of organizations of these sectors hold the registry's most sensitive reads.
 SENSITIVE_SECTORS = frozenset({"law_enforcement", "government"})
@@ -44,14 +45,26 @@ def needs_two_factor(user, *, group_names=None, sectors=None) -> bool:
 def is_verified(user) -> bool:
     """Whether this request's user passed two-factor authentication.
 
-    A session user carries `is_verified` (django_otp's OTPMiddleware). A user without it was
-    authenticated another way (an API token): the token stands in for a session only if its
-    owner has a confirmed device, so the second factor guards the account the token came from.
+    A session user carries `is_verified` (django_otp's OTPMiddleware); an API token's user
+    and a background job's user carry the state recorded when the token was made or the job
+    started (`with_two_factor_state`). A user object with neither is not verified: having a
+    device says nothing about whether this request passed it (fail closed).
     """
     check = getattr(user, "is_verified", None)
     if callable(check):
         return bool(check())
-    return user_has_device(user, confirmed=True)
+    return False
+
+
+def with_two_factor_state(user, verified: bool):
+    """`user` for work done without a session (an API token's request, a background job):
+    its two-factor state is the one recorded when the token was minted or the job started,
+    never a guess from the devices the account has now."""
+    user.is_verified = lambda: bool(verified)
+    from accounts.permissions import forget_access_context
+
+    forget_access_context(user)
+    return user
 
 
 def two_factor_satisfied(user, *, group_names, sectors) -> bool:
@@ -64,6 +77,12 @@ def two_factor_satisfied(user, *, group_names, sectors) -> bool:
     return is_verified(user)
 
 
+def two_factor_required(user) -> bool:
+    """Whether, under this registry's settings, `user` reads restricted records and uses
+    moderator or administrator powers only after passing two-factor authentication."""
+    return bool(getattr(settings, "REGISTRY_REQUIRE_2FA", True) and needs_two_factor(user))
+
+
 def has_two_factor(user) -> bool:
     return TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).exists()
 
@@ -74,16 +93,21 @@ def verify_code(user, code: str):
     code = "".join((code or "").split())
     if not code:
         return None
-    for device in devices_for_user(user, confirmed=True, for_verify=True):
-        allowed, _details = device.verify_is_allowed()
-        if allowed and device.verify_token(code):
-            if is_recovery_device(device):
-                notices.notify(
-                    user=user,
-                    event=notices.RECOVERY_CODE_USED,
-                    remaining_codes=recovery_codes_left(user),
-                )
-            return device
+    # One transaction per verification: django-otp locks the devices it verifies
+    # (select_for_update), so two requests racing with one code cannot both pass, and
+    # PostgreSQL allows that lock only inside a transaction. A refused code raises nothing,
+    # so the throttle's failure counters are committed with the rest.
+    with transaction.atomic():
+        for device in devices_for_user(user, confirmed=True, for_verify=True):
+            allowed, _details = device.verify_is_allowed()
+            if allowed and device.verify_token(code):
+                if is_recovery_device(device):
+                    notices.notify(
+                        user=user,
+                        event=notices.RECOVERY_CODE_USED,
+                        remaining_codes=recovery_codes_left(user),
+                    )
+                return device
     return None
 
 
@@ -112,8 +136,14 @@ def qr_code_data_uri(text: str) -> str:
 
 
 @transaction.atomic
-def confirm_totp_device(device: TOTPDevice, code: str) -> list[str] | None:
-    """Confirm the device with a first code; returns the new recovery codes (shown once)."""
+def confirm_totp_device(
+    device: TOTPDevice, code: str, *, keep_session_key: str | None = None
+) -> list[str] | None:
+    """Confirm the device with a first code; returns the new recovery codes (shown once).
+
+    Every other session of the person ends (all but `keep_session_key`, the one that set it
+    up): a session signed in before, with the password alone, must not stay open beside the
+    second factor."""
     code = "".join((code or "").split())
     if not code or not device.verify_token(code):
         return None
@@ -121,6 +151,7 @@ def confirm_totp_device(device: TOTPDevice, code: str) -> list[str] | None:
     device.save()
     TOTPDevice.objects.filter(user_id=device.user_id).exclude(pk=device.pk).delete()
     codes = replace_recovery_codes(device.user)
+    sign_out_other_sessions(device.user, keep_session_key=keep_session_key)
     notices.notify(user=device.user, event=notices.TWO_FACTOR_ENABLED)
     return codes
 
@@ -154,7 +185,10 @@ def is_recovery_device(device) -> bool:
 
 @transaction.atomic
 def disable_two_factor(user) -> None:
+    """Remove the person's devices. Their tokens made after two-factor no longer count as
+    such: without a second factor, no request of theirs passes it."""
     TOTPDevice.objects.filter(user=user).delete()
     RecoveryCodeDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+    ApiToken.objects.filter(user=user, two_factor_verified=True).update(two_factor_verified=False)
     # The notice email: accounts.security.notices, when the app's device is deleted.

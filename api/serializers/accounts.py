@@ -6,7 +6,9 @@ from __future__ import annotations
 from django.utils import timezone
 from rest_framework import serializers
 
+from accounts import tokens
 from accounts.models import ApiToken, Invitation, JoinRequest, Membership, User
+from accounts.security import twofactor
 
 from .catalog import OrganizationSummarySerializer
 
@@ -69,6 +71,17 @@ class ShareSerializer(serializers.Serializer):
 
 class ApiTokenSerializer(serializers.ModelSerializer):
     is_active = serializers.BooleanField(read_only=True)
+    two_factor_verified = serializers.BooleanField(
+        read_only=True,
+        help_text="Whether the session that created the token had passed two-factor "
+        "authentication (or had just re-authenticated with a code).",
+    )
+    reads_restricted_records = serializers.SerializerMethodField(
+        help_text="Whether requests with this token read the restricted records, and use the "
+        "moderator or administrator powers, that its owner may. False for a token created "
+        "without two-factor authentication by a person whose role requires it: create a new "
+        "one after passing two-factor."
+    )
 
     class Meta:
         model = ApiToken
@@ -82,7 +95,16 @@ class ApiTokenSerializer(serializers.ModelSerializer):
             "last_used_at",
             "revoked_at",
             "is_active",
+            "two_factor_verified",
+            "reads_restricted_records",
         ]
+
+    def get_reads_restricted_records(self, token: ApiToken) -> bool:
+        # Every token listed belongs to one person: ask once per response.
+        key = "_two_factor_required"
+        if key not in self.context:
+            self.context[key] = twofactor.two_factor_required(token.user)
+        return tokens.token_reads_restricted(token, two_factor_required=self.context[key])
 
 
 class ApiTokenCreatedSerializer(ApiTokenSerializer):

@@ -30,7 +30,11 @@ _schemas = crud_schema(
 _schemas["create"] = extend_schema(
     summary="Create an API token",
     description="Signed in with a session only (a token cannot make tokens). The response "
-    "holds the secret, shown this once. At most 10 tokens an hour.",
+    "holds the secret, shown this once. At most 10 tokens an hour. The token records whether "
+    "this session had passed two-factor authentication (`two_factor_verified`); when the "
+    "person's role requires two-factor, only such a token reads restricted records "
+    "(`reads_restricted_records`). Changing the password or signing out everywhere revokes "
+    "every token.",
     request=ApiTokenCreateSerializer,
     responses={201: ApiTokenCreatedSerializer},
 )
@@ -80,6 +84,7 @@ class ApiTokenViewSet(ListMixin, RetrieveMixin, CreateMixin, RegistryViewSet):
                 _("Confirm your password on the security page first, then create the token.")
             )
         data = self.validated(ApiTokenCreateSerializer)
+        # request.user is this session's user: the token records whether it passed two-factor.
         with transaction.atomic():
             token, secret = tokens.token_create(user=request.user, **data)
         body = ApiTokenCreatedSerializer(token, context=self.get_serializer_context()).data

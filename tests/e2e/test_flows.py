@@ -1,5 +1,6 @@
-"""The main journeys, in a real browser: sign in, search, add a tool while the overlap panel
-fills, post a need, request and approve a licence, verify an organization, switch language."""
+"""The main journeys, in a real browser: sign in, sign in with a two-factor code, search, add a
+tool while the overlap panel fills, post a need, request and approve a licence, verify an
+organization, switch language."""
 
 import re
 
@@ -14,7 +15,7 @@ from tests.factories import (
     UserFactory,
 )
 
-from .conftest import sign_in
+from .conftest import PASSWORD, sign_in
 
 expect = pytest.importorskip(
     "playwright.sync_api", reason="Playwright is not installed (pip install playwright)"
@@ -151,6 +152,45 @@ def test_moderator_verifies_an_organization(page):
     expect(page.locator(".messages")).to_contain_text("Waiting Shelter")
     pending.refresh_from_db()
     assert pending.verification_status == "verified"
+
+
+def test_two_factor_sign_in_refuses_a_wrong_code_then_opens_restricted_tools(page, settings):
+    # Each request of the live server runs in autocommit, as in production: on PostgreSQL
+    # this is where a device locked outside a transaction answered 500 (issue 17, finding 2).
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.security.conftest import confirmed_device, current_code
+
+    settings.REGISTRY_REQUIRE_2FA = True
+    moderator = UserFactory(email="moderator@example.org", groups=["moderator"])
+    device = confirmed_device(moderator)
+    restricted = ToolFactory(
+        name="Covert Ledger Tracer",
+        slug="covert-ledger-tracer",
+        visibility="restricted",
+        restricted_to_sectors=["law_enforcement"],
+    )
+    page.goto("/accounts/login/")
+    page.fill("#id_username", "moderator@example.org")
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    expect(page).to_have_url(re.compile(r"/accounts/login/code/$"))
+
+    page.fill("#id_code", "000000")
+    page.click("main button[type=submit]")
+    expect(page.locator("#code-errors")).to_contain_text("not valid")
+    expect(page.locator(".account__name")).to_have_count(0)
+
+    # The wrong code throttled the device for a second: stand in for the passing of time.
+    TOTPDevice.objects.filter(pk=device.pk).update(
+        throttling_failure_count=0, throttling_failure_timestamp=None
+    )
+    page.fill("#id_code", current_code(device))
+    page.click("main button[type=submit]")
+    page.wait_for_selector(".account__name")
+
+    page.goto(f"/tools/{restricted.slug}/")
+    expect(page.locator("h1")).to_contain_text("Covert Ledger Tracer")
 
 
 @pytest.mark.urls("tests.pages.i18n_urls")

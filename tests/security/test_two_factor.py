@@ -112,16 +112,25 @@ def test_an_unverified_administrator_loses_administrator_powers():
     assert not context.two_factor_verified
 
 
-def test_a_token_user_counts_as_verified_only_with_a_confirmed_device(restricted_tool):
+def test_a_user_without_a_recorded_two_factor_state_is_not_verified_even_with_a_device(
+    restricted_tool,
+):
     from accounts.models import User
 
     moderator = UserFactory(groups=["moderator"])
-    # A user loaded as an API token's owner carries no session verification.
-    assert not can(User.objects.get(pk=moderator.pk), "view", restricted_tool)
-
     confirmed_device(moderator)
 
-    assert can(User.objects.get(pk=moderator.pk), "view", restricted_tool)
+    # Loaded from the database (a token's owner, a job's starter): no session behind it, and
+    # having a device says nothing about whether this request passed it.
+    assert not twofactor.is_verified(User.objects.get(pk=moderator.pk))
+    assert not can(User.objects.get(pk=moderator.pk), "view", restricted_tool)
+    recorded = twofactor.with_two_factor_state(User.objects.get(pk=moderator.pk), True)
+    assert can(recorded, "view", restricted_tool)
+    assert not can(
+        twofactor.with_two_factor_state(User.objects.get(pk=moderator.pk), False),
+        "view",
+        restricted_tool,
+    )
 
 
 def test_setting_up_shows_a_secret_and_qr_code_and_ten_recovery_codes(client, restricted_tool):
