@@ -1,7 +1,8 @@
 """Emails about accounts and organizations, queued in the notifications outbox.
 
-Each email has a deduplication key naming the event and the recipient, so running these
-functions again (a retried task) queues nothing more.
+The services call these inside the transaction of the event (a verification decision, an
+invitation), so the emails commit with it. Each email has a deduplication key naming the event
+and the recipient, so running these functions again queues nothing more.
 """
 
 from __future__ import annotations

@@ -1,7 +1,11 @@
 """Background work for accounts: queueing notification emails in the outbox.
 
-Thin: fetch by id, call a function. These only write outbox rows (deduplicated per event and
-recipient); sending, with its retries, is notifications.tasks.deliver_outbox_message.
+The services no longer dispatch these: they queue the emails in the transaction of the event
+itself (accounts.services), so a lost task cannot lose an email. The tasks stay registered so
+that ones queued by an earlier version, still waiting in the broker, run rather than fail.
+Thin: fetch by id, call a function. They only write outbox rows (deduplicated per event and
+recipient, so running one again queues nothing more); sending, with its retries, is
+notifications.tasks.deliver_outbox_message.
 """
 
 from celery import shared_task

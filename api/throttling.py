@@ -4,6 +4,9 @@ Rates are read from REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] at request time (so
 override them). A view with `throttle_scope = "overlap"` is limited by "overlap.anon" or
 "overlap.user" (or plain "overlap") besides the general limits. Setting
 API_THROTTLE_ENABLED = False switches every limit off (test suites that crawl the API).
+
+The general limits apply to the catalogue's bulk-reading pages too, with these same classes
+and counters (config.throttling): one budget per address or user for the API and the pages.
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Kind(models.TextChoices):
-    """Kinds of notification email; each can be switched off on its own (but see ALWAYS_ON)."""
+    """Kinds of notification email; each can be switched off on its own (but see ALWAYS_ON
+    and MANDATORY)."""
 
     VERIFICATION_DECISION = (
         "verification_decision",
@@ -23,12 +24,18 @@ class Kind(models.TextChoices):
     NEED_DIGEST = "need_digest", _("Weekly digest of new tools matching my organization's needs")
     STALENESS_REMINDER = "staleness_reminder", _("Reminders to review ageing tools and needs")
     REPORT_OUTCOME = "report_outcome", _("Moderators' decisions on entries I reported")
+    ACCOUNT_SECURITY = "account_security", _("Changes to how I sign in to my account")
 
+
+# Kinds nobody can stop, neither on the preferences page nor by address: a security notice
+# tells a person that the way they sign in changed (ASVS 2.2.3, 2.5.5), and whoever took over
+# an account must not be able to silence it. These emails carry no unsubscribe link.
+MANDATORY: frozenset[str] = frozenset({Kind.ACCOUNT_SECURITY})
 
 # Kinds a member cannot switch off on the preferences page. An invitation goes to an address
 # that is not (yet) a member, so no member preference applies to it; the person behind the
 # address can still refuse further invitations through the link in the email.
-ALWAYS_ON: frozenset[str] = frozenset({Kind.INVITATION})
+ALWAYS_ON: frozenset[str] = frozenset({Kind.INVITATION}) | MANDATORY
 
 
 class OutboxMessage(models.Model):

@@ -43,6 +43,13 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         description="Every minute, dispatch again emails whose delivery was lost.",
     ),
     PeriodicJob(
+        name="registry: sweep catalogue jobs",
+        task="registry.tasks.sweep_catalog_jobs",
+        minute="*/5",
+        description="Every five minutes, dispatch again catalogue jobs left pending and close "
+        "those whose worker died.",
+    ),
+    PeriodicJob(
         name="registry: remind owners of stale tools",
         task="notifications.tasks.remind_stale_tools",
         minute="0",

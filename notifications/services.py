@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import ALWAYS_ON, Kind, NotificationPreference, OutboxMessage
+from .models import ALWAYS_ON, MANDATORY, Kind, NotificationPreference, OutboxMessage
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +89,8 @@ def read_unsubscribe_token(token: str) -> UnsubscribeTarget:
         raise InvalidUnsubscribeToken from exc
     if not isinstance(payload, dict) or payload.get("k") not in Kind.values:
         raise InvalidUnsubscribeToken
+    if payload["k"] in MANDATORY:  # no link stops these; a token for one was not made by us
+        raise InvalidUnsubscribeToken
     if "u" in payload:
         user = get_user_model().objects.filter(pk=payload["u"]).first()
         if user is None:
@@ -115,6 +117,8 @@ def _normal_email(email: str) -> str:
 def is_enabled(*, kind: str, user=None, email: str = "") -> bool:
     """Whether an email of `kind` may go to this account or address. Nobody has chosen
     anything until they do, so a missing preference means yes."""
+    if kind in MANDATORY:
+        return True
     if user is not None and kind not in ALWAYS_ON:
         if NotificationPreference.objects.filter(user=user, kind=kind, enabled=False).exists():
             return False
@@ -137,6 +141,8 @@ def preference_set(*, kind: str, enabled: bool, user=None, email: str = ""):
     """Switch one kind on or off for an account, or (with no account) for an address."""
     if kind not in Kind.values:
         raise ValidationError({"kind": _("Unknown kind of notification.")})
+    if kind in MANDATORY:
+        raise ValidationError({"kind": _("This kind of email cannot be switched off.")})
     if user is not None:
         if kind in ALWAYS_ON:
             raise ValidationError({"kind": _("This kind of email cannot be switched off.")})
@@ -186,9 +192,14 @@ def render_email(template: str, context: dict) -> tuple[str, str]:
 def enqueue(*, kind: str, recipient, subject: str, body: str, dedupe_key: str):
     """Queue one email in the caller's transaction and deliver it once that commits.
 
+    Every email the registry sends goes through here, called inside the transaction of the
+    event that causes it: the row commits with the event or not at all, and a dispatch lost
+    to a broker outage is picked up by the sweep (deliver_pending_outbox).
+
     `recipient` is a user or, for someone without an account, an email address. Returns the
     message, the existing one if `dedupe_key` was already queued (nothing more is sent), or
-    None when the recipient switched this kind off."""
+    None when the recipient switched this kind off. A MANDATORY kind ignores preferences and
+    carries no unsubscribe link."""
     if kind not in Kind.values:
         raise ValueError(f"Unknown notification kind {kind!r}")
     user = recipient if hasattr(recipient, "pk") and hasattr(recipient, "email") else None
@@ -199,7 +210,7 @@ def enqueue(*, kind: str, recipient, subject: str, body: str, dedupe_key: str):
         return None
     # A member's link switches the kind off for the account; otherwise for the address.
     link_user = user if kind not in ALWAYS_ON else None
-    link = unsubscribe_url(kind=kind, user=link_user, email=email)
+    link = "" if kind in MANDATORY else unsubscribe_url(kind=kind, user=link_user, email=email)
     footer = render_to_string(
         "emails/notifications/footer.txt",
         {
@@ -226,11 +237,22 @@ def enqueue(*, kind: str, recipient, subject: str, body: str, dedupe_key: str):
     return message
 
 
-def dispatch(message_id: int) -> None:
-    """Hand one message to a worker. If the broker is unreachable the sweep finds it later."""
+def dispatch(message_id: int) -> bool:
+    """Hand one message to a worker, after the transaction that queued it committed. If the
+    broker is unreachable the message stays pending and the sweep dispatches it later: the
+    caller's write has committed and must not fail now. Returns whether it was handed over."""
     from .tasks import deliver_outbox_message
 
-    deliver_outbox_message.delay(message_id)
+    try:
+        deliver_outbox_message.delay(message_id)
+    except Exception:  # any broker or network error: the sweep is the fallback
+        logger.warning(
+            "Could not dispatch outbox message %s; the sweep will send it.",
+            message_id,
+            exc_info=True,
+        )
+        return False
+    return True
 
 
 # --- Delivery -------------------------------------------------------------------------------

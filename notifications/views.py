@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from . import services
 from .forms import PreferencesForm
-from .models import ALWAYS_ON
+from .models import ALWAYS_ON, MANDATORY
 
 
 @login_required
@@ -26,7 +26,7 @@ def preferences(request):
     return render(
         request,
         "notifications/preferences.html",
-        {"form": form, "always_on": ALWAYS_ON},
+        {"form": form, "always_on": ALWAYS_ON, "mandatory": MANDATORY},
     )
 
 

@@ -25,6 +25,7 @@ def test_every_periodic_job_names_a_registered_task():
         "notifications.tasks.remind_stale_needs",
         "notifications.tasks.send_need_digests",
         "accounts.security.tasks.purge_access_log",
+        "registry.tasks.sweep_catalog_jobs",
     }
 
 
@@ -33,6 +34,7 @@ def test_the_sweep_runs_every_minute_the_reminders_daily_and_the_digest_weekly()
         entry["task"].rsplit(".", 1)[1]: entry["schedule"] for entry in BEAT_SCHEDULE.values()
     }
     assert len(schedules["deliver_pending_outbox"].minute) == 60
+    assert len(schedules["sweep_catalog_jobs"].minute) == 12
     for daily in ("remind_stale_tools", "remind_stale_needs"):
         assert len(schedules[daily].hour) == 1 and len(schedules[daily].day_of_week) == 7
     assert len(schedules["send_need_digests"].day_of_week) == 1

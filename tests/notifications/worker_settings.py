@@ -12,9 +12,12 @@ from pathlib import Path
 from celery.signals import worker_ready
 
 from config.test_settings import *  # noqa: F403
+from config.test_settings import CELERY_BROKER_TRANSPORT_OPTIONS as _TRANSPORT_OPTIONS
 
 EMAIL_BACKEND = "tests.notifications.slow_email_backend.SlowRecordingEmailBackend"
+# The production socket timeouts, so the worker runs with them too.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
+    **_TRANSPORT_OPTIONS,
     "visibility_timeout": int(os.environ.get("NOTIFICATIONS_TEST_VISIBILITY_TIMEOUT", "10")),
     "unacked_restore_interval": 1,
     "unacked_restore_throttle": 1,
