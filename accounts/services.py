@@ -25,6 +25,7 @@ from .models import (
     User,
     VerificationStatus,
 )
+from .notifications import send_invitation, send_verification_decision
 from .roles import Action
 
 
@@ -38,11 +39,17 @@ def _unique_org_slug(name: str) -> str:
 
 
 @transaction.atomic
-def organization_create(*, actor: User | None, **data: Any) -> Organization:
-    """Create an organization; a person who creates one becomes its first owner.
-    It starts unverified whoever creates it, unless the system (an import) says otherwise."""
+def organization_create(
+    *, actor: User | None, unclaimed: bool = False, **data: Any
+) -> Organization:
+    """Create an organization; a person who creates one becomes its first owner, unless it is
+    `unclaimed`: a catalogue entry nobody belongs to yet, which only moderators and
+    administrators add (a catalogue import). It starts unverified whoever creates it, unless
+    the system (an import) says otherwise."""
     if actor is not None and not permissions.can_create_organization(actor):
         raise PermissionDenied(_("Sign in to create an organization."))
+    if unclaimed and actor is not None and not permissions.can_create_unclaimed_organization(actor):
+        raise PermissionDenied(_("Only moderators add organizations that nobody belongs to."))
     if actor is not None:
         data.pop("verification_status", None)
     if not data.get("slug"):
@@ -51,7 +58,7 @@ def organization_create(*, actor: User | None, **data: Any) -> Organization:
     organization.full_clean()
     organization.save()
     record_change(actor=actor, record=organization, action="created")
-    if actor is not None:
+    if actor is not None and not unclaimed:
         Membership.objects.create(user=actor, organization=organization, role=Role.OWNER)
         permissions.forget_access_context(actor)
     return organization
@@ -105,9 +112,9 @@ def organization_decide(
     organization.verification_decided_at = timezone.now()
     organization.save()
     record_change(actor=actor, record=organization, action="updated", before=before)
-    from .tasks import notify_verification_decision
-
-    transaction.on_commit(lambda: notify_verification_decision.delay(organization.pk))
+    # The members' emails are written in this transaction, so they exist exactly when the
+    # decision does; a broker outage after the commit only delays them (the outbox sweep).
+    send_verification_decision(organization.pk)
     return organization
 
 
@@ -219,7 +226,8 @@ def invitation_create(
     role: str = Role.VIEWER,
     accept_url_builder=None,
 ) -> Invitation:
-    """An owner invites someone by email; the email goes out once the invitation is saved."""
+    """An owner invites someone by email; the email is queued with the invitation, in the
+    same transaction, and goes out once that commits."""
     if not permissions.can_create(actor, Membership, organization):
         raise PermissionDenied(_("Only an owner invites members."))
     email = (email or "").strip().lower()
@@ -235,10 +243,7 @@ def invitation_create(
         raise ValidationError({"email": _("This person is already a member.")})
     invitation.save()
     if accept_url_builder is not None:
-        from .tasks import send_invitation_email
-
-        url = accept_url_builder(invitation_token(invitation))
-        transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk, url))
+        send_invitation(invitation.pk, accept_url_builder(invitation_token(invitation)))
     return invitation
 
 

@@ -3,38 +3,21 @@
 from __future__ import annotations
 
 import json
-import re
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
+from accounts.security.sanitize import has_unstorable_text
+
 from .exceptions import RequestTooLarge
 
 DEFAULT_MAX_JSON_BYTES = 256 * 1024
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def max_json_bytes() -> int:
     return int(getattr(settings, "API_MAX_JSON_BYTES", DEFAULT_MAX_JSON_BYTES))
-
-
-def _has_unstorable_text(value) -> bool:
-    """NUL characters and lone surrogates cannot be stored (PostgreSQL refuses the first,
-    UTF-8 the second), so they are refused at the door rather than failing deep inside."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if _UNSTORABLE.search(item):
-                return True
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
 
 
 def _refuse_constant(name: str):
@@ -61,6 +44,8 @@ class LimitedJSONParser(JSONParser):
             data = json.loads(text, parse_constant=_refuse_constant)
         except (UnicodeDecodeError, LookupError, ValueError, RecursionError) as exc:
             raise ParseError(_("The body is not valid JSON.")) from exc
-        if _has_unstorable_text(data):
+        # NUL characters and lone surrogates cannot be stored (PostgreSQL refuses the first,
+        # UTF-8 the second), so they are refused at the door rather than failing deep inside.
+        if has_unstorable_text(data):
             raise ParseError(_("Text may not contain NUL characters or lone surrogates."))
         return data

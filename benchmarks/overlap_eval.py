@@ -47,7 +47,7 @@ def parse_args():
 def load_catalogue(path: Path) -> None:
     from registry.catalog import import_catalog_file
 
-    report = import_catalog_file(path)
+    report = import_catalog_file(path, actor=None)
     if not report.ok:
         for error in report.errors[:20]:
             print("import error:", error, file=sys.stderr)

@@ -13,13 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.security.sanitize import MAX_TEXT
 from registry import taxonomy
 from registry.forms import _facet_field
 from registry.models import LicenseOffer, Tool, ToolSummaryTranslation
 from registry.models.tool import SUMMARY_MAX_LENGTH
 
 MAX_SEATS = 1_000_000
-MAX_TEXT = 20_000
 
 
 class DateInput(forms.DateInput):

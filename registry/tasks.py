@@ -38,3 +38,12 @@ def run_catalog_job(self, job_id: int) -> str | None:
     except (OperationalError, InterfaceError) as exc:
         raise self.retry(exc=exc) from exc
     return job.status if job is not None else None
+
+
+@shared_task(acks_late=True)
+def sweep_catalog_jobs() -> dict[str, int]:
+    """Every five minutes: dispatch again catalogue jobs whose dispatch was lost (a broker
+    outage) and close those whose worker died (registry.services.jobs.catalog_jobs_sweep)."""
+    from registry.services.jobs import catalog_jobs_sweep
+
+    return catalog_jobs_sweep()

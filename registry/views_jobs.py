@@ -30,10 +30,7 @@ REFRESH_SECONDS = 5
 
 
 def _too_large_message() -> str:
-    limit = job_services.upload_max_bytes()
-    return _("The file is too large: at most %(limit)s MB.") % {
-        "limit": f"{limit / (1024 * 1024):g}"
-    }
+    return job_services.upload_too_large_message()
 
 
 class CatalogImportForm(forms.Form):

@@ -1,9 +1,12 @@
 """Catalogue import and export in the `registry-catalog/1` format (JSON, or CSV for tools).
 
-    report = import_catalog_file("catalogue.json", dry_run=True)
+    report = import_catalog_file("catalogue.json", actor=moderator, dry_run=True)
     if not report.ok:
         print("\\n".join(str(e) for e in report.errors))
     text = export_catalog("json")
+
+An import is made by someone: `actor` is the person importing, whose permissions it follows,
+or None for the system (registry.catalog.importer says what that means).
 
 `ImportError` is the name the rest of the project uses for one reported problem; it is the
 same class as `CatalogImportError` (prefer that name inside modules, where `ImportError`

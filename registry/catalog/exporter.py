@@ -8,8 +8,6 @@ importing into an empty database and exporting again gives the identical file.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -23,6 +21,7 @@ from accounts.services import access_log_record_many
 from registry.models import LicenseOffer, Need, Tool
 from registry.selectors import needs_visible_to, organizations_visible_to, tools_visible_to
 
+from .csv_safety import csv_text
 from .format import CSV_COLUMNS, FORMAT_TAG, SECTIONS, Kind, join_codes
 from .importer import _Progress
 
@@ -115,12 +114,10 @@ def _plain(value: Any, kind: Kind) -> Any:
 
 
 def _csv_text(tools: list[dict[str, Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for tool in tools:
-        writer.writerow([_csv_cell(tool[column]) for column in CSV_COLUMNS])
-    return out.getvalue()
+    # Cells a spreadsheet would run as formulas are guarded; the importer undoes it.
+    return csv_text(
+        CSV_COLUMNS, ([_csv_cell(tool[column]) for column in CSV_COLUMNS] for tool in tools)
+    )
 
 
 def _csv_cell(value: Any) -> str:

@@ -16,9 +16,10 @@ in a text field that may be empty (a website, a description) means "". In CSV an
 `last_reviewed_at` cell is null.
 
 This module only checks the *shape* of a file: known sections and fields, required fields
-present, strings where strings belong and lists of strings where lists belong. Whether a
-value is allowed (a known code, a country, a summary short enough...) is decided by the
-models' own validation, in the importer.
+present, strings where strings belong and lists of strings where lists belong, and text that
+every form and the API would refuse too (longer than 20,000 characters, NUL characters, lone
+surrogates: accounts.security.sanitize). Whether a value is allowed (a known code, a country,
+a summary short enough...) is decided by the models' own validation, in the importer.
 """
 
 from __future__ import annotations
@@ -30,8 +31,12 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from accounts.security.sanitize import validate_storable_text
+
+from .csv_safety import csv_cell_value
 from .report import CatalogImportError
 
 FORMAT_TAG = "registry-catalog/1"
@@ -145,7 +150,10 @@ class Row:
 
     @property
     def key(self) -> str | None:
+        """The row's key; None when it has none, or one that cannot be a key (bad_fields)."""
         key = self.data.get("key")
+        if "key" in self.bad_fields:
+            return None
         return key if isinstance(key, str) and key else None
 
     @property
@@ -205,25 +213,40 @@ def _json_type(value: Any) -> str:
     return type(value).__name__
 
 
+def _text_problem(value: Any) -> str | None:
+    """What makes a value (text, or a list of codes) unfit to store: the limits every form
+    and the API apply (accounts.security.sanitize), or None."""
+    for text in value if isinstance(value, list) else [value]:
+        if isinstance(text, str):
+            try:
+                validate_storable_text(text)
+            except ValidationError as exc:
+                return exc.messages[0]
+    return None
+
+
 def check_row_shape(section: str, row: Row) -> list[CatalogImportError]:
-    """Unknown fields, missing required fields and values of the wrong type in one row."""
+    """Unknown fields, missing required fields, values of the wrong type and text that
+    cannot be stored (too long, NUL characters, lone surrogates) in one row.
+
+    Marks the fields at fault as the row's `bad_fields` (a bad key is then no key at all)."""
     specs = {spec.name: spec for spec in SECTIONS[section]}
-    errors = [row.error(name, _("Unknown field.")) for name in row.data if name not in specs]
+    problems = [(name, _("Unknown field.")) for name in row.data if name not in specs]
     for spec in specs.values():
         if spec.name not in row.data:
             if spec.required:
-                errors.append(row.error(spec.name, _("This field is required.")))
+                problems.append((spec.name, _("This field is required.")))
             continue
-        problem = _type_problem(spec.kind, row.data[spec.name])
+        value = row.data[spec.name]
+        problem = _type_problem(spec.kind, value) or _text_problem(value)
         if problem:
-            errors.append(row.error(spec.name, problem))
-    return errors
+            problems.append((spec.name, problem))
+    row.bad_fields = {name for name, _message in problems}
+    return [row.error(name, message) for name, message in problems]
 
 
 def _checked_row(section: str, row: Row, errors: list[CatalogImportError]) -> Row:
-    row_errors = check_row_shape(section, row)
-    row.bad_fields = {error.field for error in row_errors}
-    errors.extend(row_errors)
+    errors.extend(check_row_shape(section, row))
     for spec in SECTIONS[section]:
         if (
             spec.kind is Kind.OPTIONAL_TEXT
@@ -382,7 +405,7 @@ def _csv_row_data(cells: dict[str, str]) -> dict[str, Any]:
         elif column == "last_reviewed_at":
             data[column] = cell.strip() or None
         else:
-            data[column] = cell
+            data[column] = csv_cell_value(cell)  # undoes the export's formula guard
     return data
 
 

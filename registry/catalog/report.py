@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from accounts.security.sanitize import UNSTORABLE_TEXT
+
 SECTION_NAMES = ("organizations", "tools", "needs", "license_offers")
 
 
@@ -24,9 +26,19 @@ class CatalogImportError:
 
     def as_dict(self) -> dict[str, str]:
         """`{row, key, field, message}`: the row label (`tools[3]`, `line 5`, `file`) and the
-        record's key apart, as a background job stores its row-error report."""
+        record's key apart, as a background job stores its row-error report. A character
+        that cannot be stored (a NUL in an unknown field's name) becomes U+FFFD."""
         label, _slash, key = self.row.partition("/")
-        return {"row": label, "key": key, "field": self.field, "message": self.message}
+        return {
+            "row": _storable(label),
+            "key": _storable(key),
+            "field": _storable(self.field),
+            "message": _storable(self.message),
+        }
+
+
+def _storable(text: str) -> str:
+    return UNSTORABLE_TEXT.sub("\ufffd", text)
 
 
 def _per_section() -> dict[str, int]:

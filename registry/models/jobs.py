@@ -41,6 +41,9 @@ class CatalogJob(models.Model):
         on_delete=models.SET_NULL,
         related_name="catalog_jobs",
     )
+    # Whether the request that started the job had passed two-factor authentication: the
+    # job acts with exactly that state (accounts.security.twofactor.with_two_factor_state).
+    two_factor_verified = models.BooleanField(_("started after two-factor"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)

@@ -3,13 +3,20 @@
     job = catalog_import_job_start(actor=moderator, file_name="c.csv", content=b"...")
     job = catalog_export_job_start(actor=member, fmt="json")
 
-Starting a job checks who may start it (accounts.permissions), validates it, stores it and
-hands its id to a Celery task once the transaction commits (registry.tasks.run_catalog_job).
-The task calls `catalog_job_run`, which runs the job once: a finished job is never run again,
-so a task delivered twice (acks_late after a lost worker) does no harm. An import is one
-transaction: with any row error nothing is written and the errors are stored, row by row, as
-`row_errors` ([{row, key, field, message}]). An export holds only what the job's creator may
-read (registry.catalog.export_catalog(user=...), the same code as the download pages).
+Starting a job checks who may start it (accounts.permissions), validates it, stores it with
+its creator and the two-factor state of the request that started it, and hands its id to a
+Celery task once the transaction commits (registry.tasks.run_catalog_job). In embedded mode
+(no broker: tasks run in-process) the job runs on a background thread of this process
+instead, never in the request that started it. The task calls `catalog_job_run`, which runs
+the job once: a finished job is never run again, so a task delivered twice (acks_late after a
+lost worker) does no harm.
+
+A job acts as its creator, with the two-factor state recorded when it started
+(with_two_factor_state), never more: an import is planned and written under their
+permissions (registry.catalog.importer), an export holds only what they may read
+(registry.catalog.export_catalog(user=...), the same code as the download pages). An import
+writes in one transaction: with any row error nothing is written and the errors are stored,
+row by row, as `row_errors` ([{row, key, field, message}]).
 """
 
 from __future__ import annotations
@@ -17,6 +24,10 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import PurePath
 
 from django.conf import settings
@@ -33,6 +44,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import permissions
+from accounts.security.twofactor import is_verified, with_two_factor_state
 from registry.catalog import export_catalog, import_catalog_text
 from registry.models import CatalogJob
 
@@ -46,7 +58,37 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutEr
 
 
 def upload_max_bytes() -> int:
-    return int(getattr(settings, "CATALOG_UPLOAD_MAX_BYTES", 20 * 1024 * 1024))
+    """The largest catalogue accepted for import: CATALOG_UPLOAD_MAX_BYTES, and on SQLite (the
+    embedded mode) no more than CATALOG_EMBEDDED_MAX_BYTES, as an import's writes hold
+    SQLite's only write lock until they are done."""
+    limit = int(getattr(settings, "CATALOG_UPLOAD_MAX_BYTES", 20 * 1024 * 1024))
+    if _embedded_database():
+        limit = min(limit, _embedded_max_bytes())
+    return limit
+
+
+def _embedded_max_bytes() -> int:
+    return int(getattr(settings, "CATALOG_EMBEDDED_MAX_BYTES", 256 * 1024))
+
+
+def _embedded_database() -> bool:
+    return connections[DEFAULT_DB_ALIAS].vendor == "sqlite"
+
+
+def upload_too_large_message() -> str:
+    """Why an upload is refused for its size, and what to do about it."""
+    limit = upload_max_bytes()
+    size = {"limit": f"{limit / (1024 * 1024):g}"}
+    if _embedded_database() and limit == _embedded_max_bytes():
+        return (
+            _(
+                "The file is too large for a registry running on SQLite (the embedded mode): "
+                "at most %(limit)s MB. Split the catalogue into smaller files, or ask the "
+                "operator to move the registry to PostgreSQL."
+            )
+            % size
+        )
+    return _("The file is too large: at most %(limit)s MB.") % size
 
 
 # --- Uploads --------------------------------------------------------------------------------
@@ -88,15 +130,8 @@ def catalog_upload_check(*, file_name: str, content: bytes) -> tuple[str, str]:
 
     The file must be no larger than CATALOG_UPLOAD_MAX_BYTES, UTF-8 text, named .json or .csv,
     and hold what its name says (checked from the content)."""
-    limit = upload_max_bytes()
-    if len(content) > limit:
-        raise ValidationError(
-            {
-                "file": _("The file is too large: at most %(limit)s MB.")
-                % {"limit": f"{limit / (1024 * 1024):g}"}
-            },
-            code="too_large",
-        )
+    if len(content) > upload_max_bytes():
+        raise ValidationError({"file": upload_too_large_message()}, code="too_large")
     suffix = PurePath(file_name or "").suffix.lower().lstrip(".")
     if suffix not in FORMATS:
         raise ValidationError(
@@ -146,6 +181,7 @@ def catalog_import_job_start(
         format=fmt,
         dry_run=bool(dry_run),
         created_by=actor,
+        two_factor_verified=is_verified(actor),
         source_name=PurePath(file_name).name[:255],
         source=text,
     )
@@ -160,7 +196,12 @@ def catalog_export_job_start(*, actor, fmt: str) -> CatalogJob:
     """Queue an export of what `actor` may read, as JSON (every section) or CSV (tools)."""
     if not permissions.can_export_catalog(actor):
         raise PermissionDenied(_("Sign in to export the catalogue."))
-    job = CatalogJob(kind=CatalogJob.Kind.EXPORT, format=fmt, created_by=actor)
+    job = CatalogJob(
+        kind=CatalogJob.Kind.EXPORT,
+        format=fmt,
+        created_by=actor,
+        two_factor_verified=is_verified(actor),
+    )
     job.full_clean()
     job.save()
     _dispatch_on_commit(job.pk)
@@ -172,10 +213,102 @@ def _dispatch_on_commit(job_id: int) -> None:
     transaction.on_commit(lambda: dispatch(job_id), robust=True)
 
 
-def dispatch(job_id: int) -> None:
+def dispatch(job_id: int) -> bool:
+    """Hand one job to a worker (or, embedded, to this process's job thread). A broker that
+    cannot be reached leaves the job pending for the sweep (catalog_jobs_sweep): the request
+    that started it has committed and must not fail now. Returns whether it was handed over."""
+    if runs_in_process():
+        run_in_background(job_id)
+        return True
     from registry.tasks import run_catalog_job
 
-    run_catalog_job.delay(job_id)
+    try:
+        run_catalog_job.delay(job_id)
+    except Exception:  # any broker or network error: the sweep is the fallback
+        logger.warning(
+            "Could not dispatch catalogue job %s; the sweep will.", job_id, exc_info=True
+        )
+        return False
+    return True
+
+
+# --- The sweep: jobs whose dispatch or worker was lost ------------------------------------------
+
+# A job queued within this time is left alone: its own dispatch is on its way.
+JOB_SWEEP_GRACE = timedelta(minutes=2)
+# A job still running after this long lost its worker (imports and exports of the largest
+# accepted files take minutes). Its import was one transaction, rolled back with the worker.
+JOB_RUNNING_LIMIT = timedelta(hours=6)
+JOB_SWEEP_BATCH = 100
+
+
+def catalog_jobs_sweep(*, now=None) -> dict[str, int]:
+    """Dispatch again the jobs still pending after the grace period, oldest first, and mark
+    failed those running for longer than JOB_RUNNING_LIMIT, so no job waits forever."""
+    now = now or timezone.now()
+    pending = list(
+        CatalogJob.objects.filter(
+            status=CatalogJob.Status.PENDING, created_at__lte=now - JOB_SWEEP_GRACE
+        )
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:JOB_SWEEP_BATCH]
+    )
+    dispatched = sum(1 for job_id in pending if dispatch(job_id))
+    interrupted = CatalogJob.objects.filter(
+        status=CatalogJob.Status.RUNNING, started_at__lte=now - JOB_RUNNING_LIMIT
+    ).update(
+        status=CatalogJob.Status.FAILED,
+        finished_at=now,
+        failure=_("The job was interrupted and nothing was written; start it again."),
+    )
+    return {"pending": len(pending), "dispatched": dispatched, "interrupted": interrupted}
+
+
+# --- Embedded mode: jobs on a background thread ---------------------------------------------
+
+# Waits (seconds) before each new try of a job stopped by a transient error (a lock).
+BACKGROUND_RETRY_DELAYS = (5, 30, 120)
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
+
+
+def runs_in_process() -> bool:
+    """Whether jobs run on a thread of this process: the embedded mode, where Celery runs
+    tasks eagerly (in the caller), which would run a long import inside the request that
+    started it. CATALOG_JOBS_IN_THREAD turns it off (the test settings do: tests see a job
+    finish in the request)."""
+    return bool(settings.CELERY_TASK_ALWAYS_EAGER) and bool(
+        getattr(settings, "CATALOG_JOBS_IN_THREAD", True)
+    )
+
+
+def run_in_background(job_id: int) -> Future:
+    """Run the job on this process's job thread, one job at a time (SQLite has one writer)."""
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="catalog-job")
+        return _executor.submit(_run_on_thread, job_id)
+
+
+def _run_on_thread(job_id: int) -> str | None:
+    try:
+        for delay in (0, *BACKGROUND_RETRY_DELAYS):
+            time.sleep(delay)
+            try:
+                job = catalog_job_run(job_id=job_id)
+            except TRANSIENT_ERRORS:
+                # Left unfinished: the next try (or the sweep of pending jobs) runs it.
+                logger.warning("Catalogue job %s stopped by a transient error", job_id)
+                continue
+            return job.status if job is not None else None
+        return None
+    except Exception:  # nobody waits on this thread's result: say what went wrong
+        logger.exception("Catalogue job %s could not run", job_id)
+        raise
+    finally:
+        # This thread's own connections; the request threads keep theirs.
+        connections.close_all()
 
 
 # --- Running jobs ---------------------------------------------------------------------------
@@ -237,8 +370,28 @@ def _finish(job: CatalogJob, *, status: str, failure: str = "", **fields) -> Non
     )
 
 
+def _job_actor(job: CatalogJob):
+    """The job's creator, with the two-factor state of the request that started the job;
+    None when the account is gone or disabled (nobody whose rights the job could follow)."""
+    user = job.created_by
+    if user is None or not user.is_active:
+        return None
+    return with_two_factor_state(user, job.two_factor_verified)
+
+
 def _run_import(job: CatalogJob, writer: _ProgressWriter) -> None:
-    report = import_catalog_text(job.source, fmt=job.format, dry_run=job.dry_run, progress=writer)
+    actor = _job_actor(job)
+    if actor is None:
+        # Never the system: an import is made by the person who started it, or not at all.
+        _finish(
+            job,
+            status=CatalogJob.Status.FAILED,
+            failure=_("The account that started this import is no longer active."),
+        )
+        return
+    report = import_catalog_text(
+        job.source, fmt=job.format, actor=actor, dry_run=job.dry_run, progress=writer
+    )
     job.progress_done, job.progress_total = writer.done, writer.total
     summary = {
         "dry_run": job.dry_run,
@@ -261,8 +414,8 @@ def _run_import(job: CatalogJob, writer: _ProgressWriter) -> None:
 
 
 def _run_export(job: CatalogJob, writer: _ProgressWriter) -> None:
-    user = job.created_by
-    if user is None or not user.is_active:
+    user = _job_actor(job)
+    if user is None:
         # Without its creator there is nobody whose reading rights the export could follow.
         _finish(
             job,
@@ -337,17 +490,10 @@ def catalog_jobs_visible_to(user):
 
 
 def catalog_job_row_errors_csv(job: CatalogJob) -> str:
-    """The row-error report as CSV: row, key, field, message."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["row", "key", "field", "message"])
-    for error in job.row_errors or []:
-        writer.writerow(
-            [_csv_safe(str(error.get(name, ""))) for name in ("row", "key", "field", "message")]
-        )
-    return out.getvalue()
+    """The row-error report as CSV: row, key, field, message (cells guarded against formulas,
+    like every CSV the registry writes: registry.catalog.csv_safety)."""
+    from registry.catalog.csv_safety import csv_text
 
-
-def _csv_safe(cell: str) -> str:
-    """Keep a spreadsheet from reading a cell as a formula (CSV injection)."""
-    return f"'{cell}" if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
+    columns = ("row", "key", "field", "message")
+    rows = ([str(error.get(name, "")) for name in columns] for error in job.row_errors or [])
+    return csv_text(columns, rows)

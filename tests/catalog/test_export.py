@@ -26,7 +26,7 @@ def _round_trip(fmt: str) -> tuple[str, str]:
     first = export_catalog(fmt)
     if fmt == "json":
         wipe_catalogue()
-        report = import_catalog_data(json.loads(first))
+        report = import_catalog_data(json.loads(first), actor=None)
     else:
         Tool.objects.all().delete()  # a CSV holds tools; their organizations stay
         report = _import_csv_text(first)
@@ -41,11 +41,11 @@ def _import_csv_text(text: str):
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "tools.csv"
         path.write_text(text, encoding="utf-8")
-        return import_catalog_file(path)
+        return import_catalog_file(path, actor=None)
 
 
 def test_json_round_trip_of_the_shared_catalogue_is_byte_identical(shared_catalog_path):
-    import_catalog_file(shared_catalog_path)
+    import_catalog_file(shared_catalog_path, actor=None)
 
     first, second = _round_trip("json")
 
@@ -56,7 +56,7 @@ def test_json_round_trip_of_the_shared_catalogue_is_byte_identical(shared_catalo
 
 
 def test_json_round_trip_with_needs_and_offers_is_byte_identical(data_dir):
-    import_catalog_file(data_dir / "with_needs_and_offers.json")
+    import_catalog_file(data_dir / "with_needs_and_offers.json", actor=None)
 
     first, second = _round_trip("json")
 
@@ -88,7 +88,7 @@ def test_json_round_trip_of_records_made_in_the_application():
 
 
 def test_csv_round_trip_is_byte_identical_when_the_organizations_exist(shared_catalog_path):
-    import_catalog_file(shared_catalog_path)
+    import_catalog_file(shared_catalog_path, actor=None)
 
     first, second = _round_trip("csv")
 
@@ -97,10 +97,10 @@ def test_csv_round_trip_is_byte_identical_when_the_organizations_exist(shared_ca
 
 
 def test_csv_file_imports_and_exports_back_the_same_cells(data_dir):
-    import_catalog_file(data_dir / "with_needs_and_offers.json")
+    import_catalog_file(data_dir / "with_needs_and_offers.json", actor=None)
     Tool.objects.all().delete()
 
-    report = import_catalog_file(data_dir / "tools.csv")
+    report = import_catalog_file(data_dir / "tools.csv", actor=None)
 
     assert report.ok, report.summary()
     assert report.created["tools"] == 2
@@ -112,11 +112,11 @@ def test_csv_file_imports_and_exports_back_the_same_cells(data_dir):
     assert lexicon["key"] == "harbour-light-lexicon"
     assert lexicon["languages"] == "en;es;ne;pt;tl"
     assert lexicon["last_reviewed_at"] == "2025-01-20T00:00:00Z"
-    assert import_catalog_file(data_dir / "tools.csv").unchanged["tools"] == 2
+    assert import_catalog_file(data_dir / "tools.csv", actor=None).unchanged["tools"] == 2
 
 
 def test_json_export_is_sorted_indented_utf8_and_ends_with_a_newline(data_dir):
-    import_catalog_file(data_dir / "with_needs_and_offers.json")
+    import_catalog_file(data_dir / "with_needs_and_offers.json", actor=None)
 
     text = export_catalog("json")
 
@@ -147,7 +147,7 @@ def test_json_export_is_sorted_indented_utf8_and_ends_with_a_newline(data_dir):
 
 
 def test_csv_export_has_the_documented_header_and_joined_codes(data_dir):
-    import_catalog_file(data_dir / "with_needs_and_offers.json")
+    import_catalog_file(data_dir / "with_needs_and_offers.json", actor=None)
 
     rows = list(csv.reader(io.StringIO(export_catalog("csv"))))
 

@@ -24,7 +24,7 @@ def test_shared_catalogue_imports_every_organization_and_tool(shared_catalog_pat
     with open(shared_catalog_path, encoding="utf-8") as handle:
         data = json.load(handle)
 
-    report = import_catalog_file(shared_catalog_path)
+    report = import_catalog_file(shared_catalog_path, actor=None)
 
     assert report.ok, report.summary()
     assert report.created["organizations"] == len(data["organizations"]) == 110
@@ -40,11 +40,11 @@ def test_shared_catalogue_imports_every_organization_and_tool(shared_catalog_pat
 
 
 def test_second_import_of_shared_catalogue_changes_nothing(shared_catalog_path):
-    import_catalog_file(shared_catalog_path)
+    import_catalog_file(shared_catalog_path, actor=None)
     before = database_state()
 
     with CaptureQueriesContext(connection) as queries:
-        report = import_catalog_file(shared_catalog_path)
+        report = import_catalog_file(shared_catalog_path, actor=None)
 
     assert report.ok
     assert counts(report, "organizations") == (0, 0, 110)
@@ -59,7 +59,7 @@ def test_second_import_of_shared_catalogue_changes_nothing(shared_catalog_path):
 
 
 def test_import_writes_every_section_with_its_fields(demo):
-    report = import_catalog_data(demo)
+    report = import_catalog_data(demo, actor=None)
 
     assert report.ok, report.summary()
     assert [report.created[s] for s in SECTIONS] == [3, 3, 2, 2]
@@ -93,10 +93,10 @@ def test_import_writes_every_section_with_its_fields(demo):
 
 
 def test_reimport_reports_all_unchanged_and_moves_no_timestamp(demo):
-    import_catalog_data(demo)
+    import_catalog_data(demo, actor=None)
     before = database_state()
 
-    report = import_catalog_data(demo)
+    report = import_catalog_data(demo, actor=None)
 
     assert report.ok
     for section, total in zip(SECTIONS, [3, 3, 2, 2], strict=True):
@@ -105,12 +105,12 @@ def test_reimport_reports_all_unchanged_and_moves_no_timestamp(demo):
 
 
 def test_changed_row_is_the_only_one_written(demo):
-    import_catalog_data(demo)
+    import_catalog_data(demo, actor=None)
     stamps = dict(Tool.objects.values_list("slug", "updated_at"))
     demo["tools"][1]["summary"] = "Shared case notes between shelters."
     demo["tools"][1]["regions"] = ["ES", "PT", "FR"]
 
-    report = import_catalog_data(demo)
+    report = import_catalog_data(demo, actor=None)
 
     assert report.ok
     assert counts(report, "tools") == (0, 1, 2)
@@ -124,23 +124,23 @@ def test_changed_row_is_the_only_one_written(demo):
 
 
 def test_codes_are_compared_after_normalization(demo):
-    import_catalog_data(demo)
+    import_catalog_data(demo, actor=None)
     # Other order, other case, a repeated code: the same set of codes once normalized.
     demo["tools"][0]["regions"] = ["ie", "gb", "GB"]
     demo["tools"][0]["functions"] = ["image_analysis", "online_monitoring"]
 
-    report = import_catalog_data(demo)
+    report = import_catalog_data(demo, actor=None)
 
     assert counts(report, "tools") == (0, 0, 3)
 
 
 def test_optional_field_left_out_keeps_the_stored_value(demo):
-    import_catalog_data(demo)
+    import_catalog_data(demo, actor=None)
     del demo["organizations"][0]["verification_status"]
     del demo["tools"][0]["last_reviewed_at"]
     del demo["tools"][0]["safeguards"]
 
-    report = import_catalog_data(demo)
+    report = import_catalog_data(demo, actor=None)
 
     assert counts(report, "organizations") == (0, 0, 3)
     assert counts(report, "tools") == (0, 0, 3)
@@ -152,17 +152,17 @@ def test_optional_field_left_out_keeps_the_stored_value(demo):
 
 
 def test_new_tool_without_review_date_is_reviewed_at_import(demo):
-    report = import_catalog_data(demo)
+    report = import_catalog_data(demo, actor=None)
 
     assert report.ok
     assert Tool.objects.get(slug="harbour-light-casebook").last_reviewed_at is not None
 
 
 def test_verification_status_in_the_file_is_applied(demo):
-    import_catalog_data(demo)
+    import_catalog_data(demo, actor=None)
     demo["organizations"][2]["verification_status"] = "verified"
 
-    report = import_catalog_data(demo)
+    report = import_catalog_data(demo, actor=None)
 
     assert counts(report, "organizations") == (0, 1, 2)
     lanternworks = Organization.objects.get(slug="lanternworks")
@@ -170,15 +170,20 @@ def test_verification_status_in_the_file_is_applied(demo):
     assert lanternworks.verification_decided_at is not None
 
 
-def test_tool_may_move_to_another_organization(demo):
-    import_catalog_data(demo)
+def test_an_import_never_moves_a_tool_to_another_organization(demo):
+    import_catalog_data(demo, actor=None)
     demo["tools"][2]["organization"] = "harbour-light"
+    demo["needs"][0]["organization"] = "lanternworks"
 
-    report = import_catalog_data(demo)
+    report = import_catalog_data(demo, actor=None)
 
-    assert report.ok
-    assert counts(report, "tools") == (0, 1, 2)
-    assert Tool.objects.get(slug="unidade-denuncia").organization.slug == "harbour-light"
+    assert not report.ok
+    assert {(e.row, e.field) for e in report.errors} == {
+        ("tools[2]/unidade-denuncia", "organization"),
+        (f"needs[0]/{demo['needs'][0]['key']}", "organization"),
+    }
+    assert Tool.objects.get(slug="unidade-denuncia").organization.slug != "harbour-light"
+    assert Need.objects.get(slug=demo["needs"][0]["key"]).organization.slug != "lanternworks"
 
 
 def test_keys_may_refer_to_records_already_in_the_database():
@@ -224,7 +229,7 @@ def test_keys_may_refer_to_records_already_in_the_database():
         ],
     }
 
-    report = import_catalog_data(data)
+    report = import_catalog_data(data, actor=None)
 
     assert report.ok, report.summary()
     assert Tool.objects.get(slug="new-tool").organization == owner
@@ -232,12 +237,12 @@ def test_keys_may_refer_to_records_already_in_the_database():
 
 
 def test_dry_run_reports_what_would_change_and_writes_nothing(demo):
-    import_catalog_data(demo)
+    import_catalog_data(demo, actor=None)
     demo["tools"][0]["name"] = "Tracer 2"
     demo["needs"].append({**demo["needs"][0], "key": "another-need"})
     before = database_state()
 
-    report = import_catalog_data(demo, dry_run=True)
+    report = import_catalog_data(demo, dry_run=True, actor=None)
 
     assert report.ok and report.dry_run
     assert counts(report, "tools") == (0, 1, 2)
@@ -248,7 +253,7 @@ def test_dry_run_reports_what_would_change_and_writes_nothing(demo):
 
 
 def test_dry_run_of_a_fresh_catalogue_validates_references_within_the_file(demo):
-    report = import_catalog_data(demo, dry_run=True)
+    report = import_catalog_data(demo, dry_run=True, actor=None)
 
     assert report.ok, report.summary()
     assert [report.created[s] for s in SECTIONS] == [3, 3, 2, 2]
@@ -258,7 +263,7 @@ def test_dry_run_of_a_fresh_catalogue_validates_references_within_the_file(demo)
 def test_import_leaves_the_callers_data_alone(demo):
     demo["tools"][1]["website"] = None
 
-    import_catalog_data(demo)
+    import_catalog_data(demo, actor=None)
 
     assert demo["tools"][1]["website"] is None
 
@@ -266,7 +271,7 @@ def test_import_leaves_the_callers_data_alone(demo):
 def test_progress_callable_hears_of_every_row(demo):
     calls = []
 
-    import_catalog_data(demo, progress=lambda done, total: calls.append((done, total)))
+    import_catalog_data(demo, progress=lambda done, total: calls.append((done, total)), actor=None)
 
     rows = 3 + 3 + 2 + 2
     assert calls[0] == (1, rows)
@@ -285,7 +290,7 @@ def test_progress_accepts_a_tqdm_like_object(demo):
             self.closed = True
 
     bar = Bar()
-    import_catalog_data(demo, progress=bar)
+    import_catalog_data(demo, progress=bar, actor=None)
 
     assert bar.n == bar.total == 20
     assert bar.closed

@@ -210,14 +210,14 @@ BAD_CATALOGUES = {
 
 @pytest.mark.parametrize("change, expected", BAD_CATALOGUES.values(), ids=BAD_CATALOGUES)
 def test_bad_catalogue_is_refused_and_nothing_is_written(demo, change, expected):
-    import_catalog_data(demo)
+    import_catalog_data(demo, actor=None)
     # A valid change next to the bad one: it must not be written either.
     demo["organizations"].append(dict(NEW_ORGANIZATION))
     demo["tools"][2]["name"] = "Denúncia Digital 2"
     change(demo)
     before = database_state()
 
-    report = import_catalog_data(demo)
+    report = import_catalog_data(demo, actor=None)
 
     assert not report.ok
     assert expected in [str(error) for error in report.errors]
@@ -228,7 +228,7 @@ def test_bad_catalogue_is_refused_and_nothing_is_written(demo, change, expected)
 def test_bad_catalogue_is_refused_on_an_empty_database(demo):
     demo["tools"][0]["functions"] = ["foo"]
 
-    report = import_catalog_data(demo)
+    report = import_catalog_data(demo, actor=None)
 
     assert not report.ok
     assert not Organization.objects.exists()
@@ -242,7 +242,7 @@ def test_every_problem_of_every_row_is_reported_at_once():
     data["needs"][1]["urgency"] = "whenever"
     data["license_offers"][0]["terms"] = "gratis"
 
-    report = import_catalog_data(data)
+    report = import_catalog_data(data, actor=None)
 
     assert [str(e) for e in report.errors] == [
         "organizations[0]/harbour-light, country: XX is not an ISO 3166-1 alpha-2 country code.",
@@ -260,7 +260,7 @@ def test_rows_of_an_invalid_organization_are_still_checked(demo):
     demo["organizations"][2]["sector"] = "guild"
     demo["tools"][0]["maturity"] = "ancient"
 
-    report = import_catalog_data(demo)
+    report = import_catalog_data(demo, actor=None)
 
     assert [str(e) for e in report.errors] == [
         "organizations[2]/lanternworks, sector: Value 'guild' is not a valid choice.",
@@ -269,7 +269,7 @@ def test_rows_of_an_invalid_organization_are_still_checked(demo):
 
 
 def test_catalogue_that_is_not_an_object_is_refused():
-    report = import_catalog_data(["registry-catalog/1"])
+    report = import_catalog_data(["registry-catalog/1"], actor=None)
 
     assert [str(e) for e in report.errors] == [
         "file, json: A catalogue is a JSON object, not a list."
@@ -280,12 +280,12 @@ def test_catalogue_that_is_not_an_object_is_refused():
 
 
 def test_malformed_json_file_is_refused(tmp_path, data_dir):
-    import_catalog_file(data_dir / "with_needs_and_offers.json")
+    import_catalog_file(data_dir / "with_needs_and_offers.json", actor=None)
     before = database_state()
     path = tmp_path / "broken.json"
     path.write_text('{"format": "registry-catalog/1", "tools": [}', encoding="utf-8")
 
-    report = import_catalog_file(path)
+    report = import_catalog_file(path, actor=None)
 
     assert [str(e) for e in report.errors] == [
         "file, json: Malformed JSON at line 1, column 44: Expecting value."
@@ -297,7 +297,7 @@ def test_file_that_is_not_utf8_is_refused(tmp_path):
     path = tmp_path / "latin1.json"
     path.write_bytes('{"format": "registry-catalog/1", "name": "Polícia"}'.encode("latin-1"))
 
-    report = import_catalog_file(path)
+    report = import_catalog_file(path, actor=None)
 
     assert not report.ok
     assert report.errors[0].field == "path"
@@ -305,7 +305,7 @@ def test_file_that_is_not_utf8_is_refused(tmp_path):
 
 
 def test_missing_file_is_reported(tmp_path):
-    report = import_catalog_file(tmp_path / "nowhere.json")
+    report = import_catalog_file(tmp_path / "nowhere.json", actor=None)
 
     assert not report.ok
     assert str(report.errors[0]).startswith("file, path: Cannot read the file")
@@ -315,7 +315,7 @@ def test_file_of_unknown_format_is_refused(tmp_path):
     path = tmp_path / "catalogue.xml"
     path.write_text("<catalogue/>", encoding="utf-8")
 
-    report = import_catalog_file(path)
+    report = import_catalog_file(path, actor=None)
 
     assert [e.field for e in report.errors] == ["format"]
 
@@ -330,7 +330,7 @@ def _csv(tmp_path, header, rows=(), name="tools.csv"):
 def test_csv_missing_a_column_is_refused(tmp_path):
     header = [c for c in CSV_COLUMNS if c != "visibility"]
 
-    report = import_catalog_file(_csv(tmp_path, header))
+    report = import_catalog_file(_csv(tmp_path, header), actor=None)
 
     assert len(report.errors) == 1
     error = report.errors[0]
@@ -341,13 +341,13 @@ def test_csv_missing_a_column_is_refused(tmp_path):
 def test_csv_with_an_unknown_column_is_refused(tmp_path):
     header = [*CSV_COLUMNS, "colour"]
 
-    report = import_catalog_file(_csv(tmp_path, header))
+    report = import_catalog_file(_csv(tmp_path, header), actor=None)
 
     assert report.errors[0].message.startswith("Unknown columns: colour.")
 
 
 def test_csv_with_a_repeated_column_is_refused(tmp_path):
-    report = import_catalog_file(_csv(tmp_path, [*CSV_COLUMNS, "name"]))
+    report = import_catalog_file(_csv(tmp_path, [*CSV_COLUMNS, "name"]), actor=None)
 
     assert report.errors[0].message.startswith("Repeated columns: name.")
 
@@ -356,7 +356,7 @@ def test_empty_csv_is_refused(tmp_path):
     path = tmp_path / "empty.csv"
     path.write_text("", encoding="utf-8")
 
-    report = import_catalog_file(path)
+    report = import_catalog_file(path, actor=None)
 
     assert [str(e) for e in report.errors] == ["file, header: The CSV file has no header row."]
 
@@ -392,7 +392,7 @@ def _csv_tool(**overrides):
 def test_csv_row_naming_an_unknown_organization_is_refused(tmp_path):
     path = _csv(tmp_path, CSV_COLUMNS, [_csv_tool(organization="nobody")])
 
-    report = import_catalog_file(path)
+    report = import_catalog_file(path, actor=None)
 
     assert [str(e) for e in report.errors] == [
         "line 2/csv-tool, organization: Unknown organization “nobody”."
@@ -404,7 +404,7 @@ def test_csv_problems_are_reported_by_line(tmp_path):
     rows = [_csv_tool(), _csv_tool(key="second", functions="training;foo")]
     path = _csv(tmp_path, CSV_COLUMNS, rows)
 
-    report = import_catalog_file(path)
+    report = import_catalog_file(path, actor=None)
 
     assert [str(e) for e in report.errors] == ["line 3/second, functions: Unknown code “foo”."]
     assert not Organization.objects.get(slug="csv-owner").tools.exists()
@@ -413,6 +413,6 @@ def test_csv_problems_are_reported_by_line(tmp_path):
 def test_csv_row_with_too_few_cells_is_refused(tmp_path):
     path = _csv(tmp_path, CSV_COLUMNS, [_csv_tool()[:5]])
 
-    report = import_catalog_file(path)
+    report = import_catalog_file(path, actor=None)
 
     assert [str(e) for e in report.errors] == ["line 2, -: Expected 21 cells, found 5."]
