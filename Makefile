@@ -51,8 +51,8 @@ format: install
 # Production settings pass Django's deployment checks, and the compose file follows the
 # Compose specification (its JSON schema ships inside check-jsonschema: no network needed).
 prod-check: install
-	env -u DATABASE_URL DEBUG=0 SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
-		ALLOWED_HOSTS=registry.example.org SECURE_SSL_REDIRECT=1 \
+	env -u DATABASE_URL -u SECURE_SSL_REDIRECT DEBUG=0 SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+		ALLOWED_HOSTS=registry.example.org \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
 

@@ -11,13 +11,15 @@ and filtering them in Python, so a list of 100,000 records costs one indexed que
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.apps import apps
 from django.contrib.auth.models import AnonymousUser, Permission
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from registry import taxonomy
 
@@ -25,6 +27,8 @@ from .roles import MODERATOR_ACTIONS, ROLE_ACTIONS, Action
 
 V = taxonomy.Visibility
 _CONTEXT_ATTR = "_registry_access_context"
+# Set on a user for the length of a catalogue import they run (catalogue_import()).
+_CATALOGUE_IMPORT_ATTR = "_registry_catalogue_import"
 
 # Models with a visibility level of their own, and the guardian table holding their shares.
 _SHAREABLE = {
@@ -51,6 +55,9 @@ class AccessContext:
     # False when the user must use two-factor authentication and has not passed it in this
     # session: then no restricted reads and no moderator or administrator powers.
     two_factor_verified: bool = True
+    # True inside a catalogue import run by a moderator or administrator: they then also
+    # add and change the records of unclaimed organizations (see catalogue_import()).
+    curates_unclaimed: bool = False
 
     @cached_property
     def active_org_ids(self) -> frozenset[int]:
@@ -99,17 +106,20 @@ def access_context(user) -> AccessContext:
     from .security.twofactor import two_factor_satisfied
 
     two_factor = two_factor_satisfied(user, group_names=group_names, sectors=member_sectors)
+    admin = two_factor and bool(user.is_superuser or PlatformGroup.ADMINISTRATOR in group_names)
+    moderator = two_factor and PlatformGroup.MODERATOR in group_names
     context = AccessContext(
         is_authenticated=True,
-        is_admin=two_factor
-        and bool(user.is_superuser or PlatformGroup.ADMINISTRATOR in group_names),
-        is_moderator=two_factor and PlatformGroup.MODERATOR in group_names,
+        is_admin=admin,
+        is_moderator=moderator,
         user_id=user.pk,
         roles=roles,
         verified_org_ids=frozenset(verified),
         verified_sectors=frozenset(sectors) if two_factor else frozenset(),
         group_ids=frozenset(groups),
         two_factor_verified=two_factor,
+        curates_unclaimed=(admin or moderator)
+        and bool(getattr(user, _CATALOGUE_IMPORT_ATTR, False)),
     )
     setattr(user, _CONTEXT_ATTR, context)
     return context
@@ -176,8 +186,11 @@ def _sector_ids(model, context: AccessContext):
     return through.objects.filter(sector_id__in=context.verified_sectors).values(own_fk)
 
 
-def visibility_q(model, context: AccessContext, prefix: str = "") -> Q:
-    """The records of `model` (reached through `prefix`) that `context` may read."""
+def visibility_q(model, context: AccessContext, prefix: str = "", *, sectors=None) -> Q:
+    """The records of `model` (reached through `prefix`) that `context` may read.
+
+    `sectors`: the codes of the sectors a restricted record names, when the rule is judged
+    for an earlier version of one record (may_read_version) rather than for rows."""
     if context.is_admin:
         return Q()
     label = model._meta.label_lower
@@ -199,7 +212,13 @@ def visibility_q(model, context: AccessContext, prefix: str = "") -> Q:
         readable |= f(visibility=V.REGISTERED)
     if context.verified_org_ids:
         readable |= f(visibility=V.VERIFIED)
-        readable |= f(visibility=V.RESTRICTED, pk__in=_sector_ids(model, context))
+        if sectors is None:
+            in_sector = f(pk__in=_sector_ids(model, context))
+        elif set(sectors) & context.verified_sectors:
+            in_sector = f(pk__isnull=False)  # always true: the version names a sector of theirs
+        else:
+            in_sector = Q(pk__in=[])
+        readable |= f(visibility=V.RESTRICTED) & in_sector
     readable = (readable & f(is_hidden=False)) | own | shared
     return readable
 
@@ -249,9 +268,11 @@ def _readable_q(model, context: AccessContext) -> Q:
         return q
     if label == "registry.catalogjob":
         return catalog_job_readable_q(context)
-    if label in ("accounts.accesslogentry", "registry.changerecord"):
+    if label == "accounts.accesslogentry":
         # Whole-registry logs are for moderators; editors see a record's history on it.
         return Q() if context.is_moderator else Q(pk__in=[])
+    if label == "registry.changerecord":
+        return change_log_readable_q(context) if context.is_moderator else Q(pk__in=[])
     if label == "accounts.user":
         return Q(pk=context.user_id) if context.user_id else Q(pk__in=[])
     # A model without a rule is readable by nobody but administrators: fail closed.
@@ -286,7 +307,10 @@ def _writable_q(model, context: AccessContext, action: Action) -> Q:
             q &= Q(visibility__in=[V.PRIVATE, V.RESTRICTED])
         return q
     if label == "registry.licenseoffer":
-        return Q(organization_id__in=orgs)
+        q = Q(organization_id__in=orgs)
+        if context.curates_unclaimed and action in CURATOR_ACTIONS:
+            q |= unclaimed_q()
+        return q
     if label == "registry.licenserequest":
         if action == Action.DECIDE_LICENSE:
             return Q(offer__organization_id__in=orgs)
@@ -336,6 +360,8 @@ def can_create(user, model, organization) -> bool:
         return context.may_in(organization.pk, Action.REQUEST_LICENSE)
     if label == "accounts.membership":
         return context.may_in(organization.pk, Action.MANAGE_MEMBERS)
+    if context.curates_unclaimed and label in CURATED_MODELS and is_unclaimed(organization):
+        return True
     return context.may_in(organization.pk, Action.ADD)
 
 
@@ -359,6 +385,104 @@ def belongs_to(user, organization_id: int | None) -> bool:
 
 def role_in(user, organization_id: int | None) -> str | None:
     return access_context(user).role_in(organization_id)
+
+
+# --- Visibility: who may widen it, and earlier versions -------------------------------------
+
+# Visibility levels from fewest readers to most (../shared/design/taxonomy.md).
+VISIBILITY_ORDER = (V.PRIVATE, V.RESTRICTED, V.VERIFIED, V.REGISTERED, V.PUBLIC)
+
+
+def widens_visibility(before: str, before_sectors, after: str, after_sectors) -> bool:
+    """Whether changing a record from `before` (and, if restricted, the sector codes
+    `before_sectors`) to `after` (`after_sectors`) lets more people read it: a level further
+    along VISIBILITY_ORDER, or a restricted record opened to a sector it did not name. An
+    unknown level widens nothing here (the record's validation refuses it)."""
+    if before not in VISIBILITY_ORDER or after not in VISIBILITY_ORDER:
+        return False
+    if before != after:
+        return VISIBILITY_ORDER.index(after) > VISIBILITY_ORDER.index(before)
+    return after == V.RESTRICTED and not set(after_sectors or ()) <= set(before_sectors or ())
+
+
+def can_widen_visibility(user, record) -> bool:
+    """Let more people read `record` (widens_visibility): its organization's editors and
+    owners, and administrators; within a catalogue import, the moderator who curates an
+    unclaimed organization. Moderators otherwise narrow a record or hide it, never widen it:
+    who may read a record is its organization's decision."""
+    context = access_context(user)
+    if context.is_admin or context.may_in(record.organization_id, Action.CHANGE):
+        return True
+    return context.curates_unclaimed and is_unclaimed(record.organization)
+
+
+def may_read_version(user, record, state) -> bool:
+    """Whether `user` could have read `record` as it was in `state`, a version from the change
+    log (field values by attname, facets as lists of codes; registry.history.snapshot).
+
+    The record's own read rule (visibility_q) is judged against that version's visibility,
+    organization, hidden flag and named sectors instead of the row's; shares are the current
+    ones (the change log does not keep them). A record without a visibility of its own (an
+    organization, a licence offer) has one answer for all its versions: whether `user` may
+    read it now."""
+    context = access_context(user)
+    if context.is_admin:
+        return True
+    model = type(record)
+    label = model._meta.label_lower
+    if label not in _SHAREABLE:
+        return can(user, Action.VIEW, record)
+    if state is None:
+        return False
+    fields = ("visibility", "organization_id", "is_hidden")
+    values = {name: state.get(name) for name in fields}
+    values["pk"] = record.pk
+    rule = visibility_q(model, context, sectors=state.get("restricted_to_sectors") or ())
+    if label == "registry.tooluse" and not can(user, Action.VIEW, record):
+        return False  # a tool use is read with its tool, judged as it is now
+    return _holds_for(model, rule, values)
+
+
+def _holds_for(model, rule: Q, values: dict) -> bool:
+    """Whether `rule`, a filter on `model`, holds for a row with these field values: one
+    SELECT with no table, the values standing in for the columns. (Django's Q.check does the
+    same, but answers True when the database fails; a permission must not.)"""
+    from django.db import connections, router
+    from django.db.models import Value
+    from django.db.models.sql import Query
+    from django.db.models.sql.constants import SINGLE
+
+    query = Query(None)
+    for name, value in values.items():
+        field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+        query.add_annotation(Value(value, output_field=field), name, select=False)
+    query.add_annotation(Value(1), "_holds")
+    query.add_q(rule)
+    using = router.db_for_read(model)
+    return query.get_compiler(connection=connections[using]).execute_sql(SINGLE) is not None
+
+
+def change_log_readable_q(context: AccessContext) -> Q:
+    """The whole-registry change log (the admin's list) for a moderator: entries about
+    organizations and licence requests, about licence offers of tools they may read now, and
+    about tools and needs whose versions before and after the change were not private. One
+    query for the whole log, so it leaves out more than the record pages' history panels,
+    which judge each version (may_read_version): every private version, even one of the
+    moderator's own organization."""
+    not_private = [level for level in VISIBILITY_ORDER if level != V.PRIVATE]
+    versions_not_private = Q(snapshot__visibility__in=not_private) & (
+        Q(action="created")  # nothing before it
+        | Q(changes__visibility__isnull=True)  # the visibility did not change
+        | Q(changes__visibility__0__in=not_private)
+    )
+    Tool = apps.get_model("registry", "Tool")
+    LicenseOffer = apps.get_model("registry", "LicenseOffer")
+    offers = LicenseOffer.objects.filter(visibility_q(Tool, context, prefix="tool__"))
+    return (
+        Q(record_type__in=["accounts.organization", "registry.licenserequest"])
+        | Q(record_type__in=["registry.tool", "registry.need"]) & versions_not_private
+        | Q(record_type="registry.licenseoffer", record_id__in=offers.values("pk"))
+    )
 
 
 # --- Shares ----------------------------------------------------------------------------------
@@ -564,6 +688,79 @@ def can_import_catalog(user) -> bool:
     """Import a catalogue: moderators and administrators only, since an import creates
     organizations and records across owners."""
     return is_moderator(user)
+
+
+# What a catalogue import by a person may do (registry.catalog.importer). Every row goes
+# through the same services and checks as a page or API write by that person, inside
+# catalogue_import(), which adds one rule: a moderator (or administrator) looks after the
+# unclaimed organizations, those nobody belongs to (a catalogue entry waiting for its owners
+# to join), and may add and change their records. So a moderator's import:
+# - creates organizations without becoming a member (can_create_unclaimed_organization);
+# - adds tools, needs and licence offers only to unclaimed organizations, whether created by
+#   this import or earlier (can_create() within catalogue_import(); may_import_into());
+# - changes existing records as the API lets them (non-private ones, MODERATOR_ACTIONS), and
+#   the licence offers of unclaimed organizations; never a record they may not read;
+# - decides an organization's verification status (can_decide_verification);
+# - never moves a record to another organization (the importer refuses it for everyone).
+# Administrators may do what they may do through the API.
+
+# Records a moderator looks after in an unclaimed organization during an import.
+CURATED_MODELS = frozenset({"registry.tool", "registry.need", "registry.licenseoffer"})
+# What they may do to those records once stored (adding them is can_create's part).
+CURATOR_ACTIONS = frozenset({Action.CHANGE})
+
+
+@contextmanager
+def catalogue_import(user) -> Iterator[None]:
+    """Within this block `user` (None: the system) writes as a catalogue import: the policy
+    then lets a moderator or administrator curate unclaimed organizations (see above)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        yield
+        return
+    outer = getattr(user, _CATALOGUE_IMPORT_ATTR, False)
+    setattr(user, _CATALOGUE_IMPORT_ATTR, True)
+    forget_access_context(user)
+    try:
+        yield
+    finally:
+        setattr(user, _CATALOGUE_IMPORT_ATTR, outer)
+        forget_access_context(user)
+
+
+def unclaimed_q(prefix: str = "") -> Q:
+    """Records (reached through `prefix`) whose organization has no members at all."""
+    Membership = apps.get_model("accounts", "Membership")
+    members = Membership.objects.filter(organization_id=OuterRef(f"{prefix}organization_id"))
+    return ~Q(Exists(members))
+
+
+def is_unclaimed(organization) -> bool:
+    """Whether nobody belongs to `organization` (a stored one)."""
+    if organization is None or organization.pk is None:
+        return False
+    Membership = apps.get_model("accounts", "Membership")
+    return not Membership.objects.filter(organization_id=organization.pk).exists()
+
+
+def can_create_unclaimed_organization(user) -> bool:
+    """Create an organization without becoming its member: moderators and administrators,
+    who add catalogue entries for organizations that have not joined yet."""
+    return is_moderator(user)
+
+
+def can_decide_verification(user) -> bool:
+    """Verify, reject or suspend an organization (an import row's verification status)."""
+    return is_moderator(user)
+
+
+def may_import_into(user, model, organization) -> bool:
+    """Whether a catalogue import by `user` may add a record of `model` to `organization`.
+
+    `organization` may be one the same import creates (not saved yet): it will be unclaimed,
+    created by `user`. Otherwise can_create() decides, called within catalogue_import()."""
+    if organization.pk is None:
+        return can_create_unclaimed_organization(user)
+    return can_create(user, model, organization)
 
 
 def can_export_catalog(user) -> bool:

@@ -35,7 +35,9 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     "owner": frozenset(_OWNER),
 }
 
-# Platform moderators act on any record that is not private (verification is separate).
+# Platform moderators act on any record that is not private (verification is separate). They
+# narrow a record's visibility or hide it, but never let more people read it: that is for its
+# organization's editors and owners, and administrators (permissions.can_widen_visibility).
 MODERATOR_ACTIONS: frozenset[Action] = frozenset({Action.VIEW, Action.CHANGE})
 
 

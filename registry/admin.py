@@ -36,10 +36,15 @@ _OWNER_FILTER = ("organization", admin.RelatedOnlyFieldListFilter)
 
 class VisibleRecordAdminForm(forms.ModelForm):
     """Checks, before anything is saved, the rules a record with a visibility level follows:
-    a restricted record names its sectors, others name none, and hiding gives a reason."""
+    a restricted record names its sectors, others name none, hiding gives a reason, and only
+    its organization or an administrator lets more people read it (`actor` is set by
+    VisibleRecordAdmin.get_form)."""
+
+    actor = None
 
     def clean(self):
         cleaned = super().clean()
+        self._check_widening(cleaned)
         if "restricted_to_sectors" in self.fields and "visibility" in cleaned:
             sectors = cleaned.get("restricted_to_sectors") or []
             self.instance.visibility = cleaned["visibility"]
@@ -51,11 +56,32 @@ class VisibleRecordAdminForm(forms.ModelForm):
             self.add_error("hidden_reason", _("Say why the record is hidden."))
         return cleaned
 
+    def _check_widening(self, cleaned) -> None:
+        if self.actor is None or self.instance.pk is None or "visibility" not in cleaned:
+            return
+        from registry.services.records import require_widening_allowed
+
+        stored = type(self.instance)._default_manager.get(pk=self.instance.pk)
+        facets = {}
+        if "restricted_to_sectors" in cleaned:
+            facets["restricted_to_sectors"] = [s.pk for s in cleaned["restricted_to_sectors"]]
+        try:
+            require_widening_allowed(
+                self.actor, stored, {"visibility": cleaned["visibility"]}, facets
+            )
+        except forms.ValidationError as exc:
+            self._update_errors(exc)
+
 
 class VisibleRecordAdmin(RestrictedModelAdmin):
     form = VisibleRecordAdminForm
     list_select_related = ("organization",)
     readonly_fields = ("created_at", "updated_at")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.actor = request.user  # a class made for this request by modelform_factory
+        return form
 
 
 @admin.register(Tool)

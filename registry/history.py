@@ -58,12 +58,63 @@ def record_change(
 
 
 def history_for(user, record: models.Model):
-    """The record's change log, for those who may edit it (an empty list for others)."""
+    """The record's change log, for those who may edit it (an empty list for others).
+
+    Each entry is shown as VersionReader.readable_sides says: a reader may edit a record now
+    that they could not read in an earlier version (a moderator, once a private record was
+    made restricted)."""
     if not permissions.can_see_history(user, record):
         return ChangeRecord.objects.none()
     return ChangeRecord.objects.filter(
         record_type=record._meta.label_lower, record_id=record.pk
     ).select_related("actor")
+
+
+def version_states(change: ChangeRecord) -> tuple[dict | None, dict | None]:
+    """The record as it was before and after `change` (None: no such version, before a
+    creation or after a deletion)."""
+    snapshot_ = change.snapshot or {}
+    if change.action == ChangeRecord.Action.CREATED:
+        return None, snapshot_
+    if change.action == ChangeRecord.Action.DELETED:
+        return snapshot_, None  # a deletion keeps the record as it was before
+    before = dict(snapshot_)
+    for name, pair in (change.changes or {}).items():
+        if not name.startswith("_") and isinstance(pair, list) and len(pair) == 2:
+            before[name] = pair[0]
+    return before, snapshot_
+
+
+class VersionReader:
+    """Which versions of one record `user` could read (accounts.permissions.may_read_version),
+    asked once per distinct state: a history page shows many entries of few states."""
+
+    # The fields that decide who reads a version (the others never change the answer).
+    _DECIDING = ("visibility", "organization_id", "is_hidden", "restricted_to_sectors")
+
+    def __init__(self, user, record: models.Model):
+        self.user = user
+        self.record = record
+        self._answers: dict[str, bool] = {}
+
+    def may_read(self, state: dict) -> bool:
+        key = json.dumps([state.get(name) for name in self._DECIDING], default=str)
+        if key not in self._answers:
+            self._answers[key] = permissions.may_read_version(self.user, self.record, state)
+        return self._answers[key]
+
+    def readable_sides(self, change: ChangeRecord) -> tuple[bool, bool]:
+        """Whether the reader may see the values before and after `change`. A creation (or a
+        deletion) involves one version only, and both sides follow it."""
+        before, after = version_states(change)
+        before = after if before is None else before
+        after = before if after is None else after
+        return self.may_read(before), self.may_read(after)
+
+    def may_restore(self, change: ChangeRecord) -> bool:
+        """A version is restored from the state after `change`: only one the reader could read."""
+        after = version_states(change)[1]
+        return after is not None and self.may_read(after)
 
 
 @transaction.atomic
@@ -76,6 +127,9 @@ def record_restore(*, actor, record: models.Model, change: ChangeRecord):
         raise PermissionDenied(_("Only moderators restore earlier versions."))
     if (change.record_type, change.record_id) != (record._meta.label_lower, record.pk):
         raise ValidationError({"change": _("That version belongs to another record.")})
+    if actor is not None and not VersionReader(actor, record).may_restore(change):
+        # Never put back (nor show) a version its restorer could not read at the time.
+        raise PermissionDenied(_("That version is not available to you."))
     model = type(record)
     data: dict[str, Any] = {}
     for field in model._meta.concrete_fields:

@@ -3,7 +3,9 @@
 The record is looked up through restrict() (404 if the reader may not see it); its history
 is shown only to those who may see it (accounts.permissions.can_see_history, 404 otherwise);
 restoring asks for a confirmation and is for moderators (403 for others who see the
-history). registry.history.record_restore validates the old version like any edit."""
+history), and only of a version they could read at the time (404 otherwise, as for a version
+that does not exist). registry.history.record_restore validates the old version like any
+edit."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts import permissions
-from registry.history import history_for, record_restore
+from registry.history import VersionReader, history_for, record_restore
 from registry.services import PermissionDenied
 
 # URL name of a record type -> model label.
@@ -53,8 +55,8 @@ def _record_url(record) -> str:
 def history_restore(request, record_type: str, record_id: int, change_id: int):
     record = _record_or_404(request.user, record_type, record_id)
     change = history_for(request.user, record).filter(pk=change_id).first()
-    if change is None:
-        raise Http404
+    if change is None or not VersionReader(request.user, record).may_restore(change):
+        raise Http404  # a version the reader could not read is not shown, not even its name
     if not permissions.can_restore_version(request.user, record):
         raise PermissionDenied(_("Only moderators restore earlier versions."))
     error = None

@@ -84,6 +84,32 @@ def _save_faceted(instance: FacetedRecord, scalars: Mapping[str, Any], facets: M
     instance.set_facets(cleaned)
 
 
+def require_widening_allowed(actor, record, scalars: Mapping, facets: Mapping) -> None:
+    """Letting more people read a record is its organization's decision (its editors and
+    owners) or an administrator's: a moderator may narrow a record or hide it, not widen it
+    (accounts.permissions.can_widen_visibility). Refused as a field error, like any value the
+    actor may not set."""
+    if actor is None or ("visibility" not in scalars and "restricted_to_sectors" not in facets):
+        return
+    before = record.visibility
+    before_sectors = record.facet_codes("restricted_to_sectors")
+    after = scalars.get("visibility", before)
+    after_sectors = facets.get("restricted_to_sectors", before_sectors)
+    if not permissions.widens_visibility(before, before_sectors, after, after_sectors or []):
+        return
+    if permissions.can_widen_visibility(actor, record):
+        return
+    field = "visibility" if after != before else "restricted_to_sectors"
+    raise ValidationError(
+        {
+            field: _(
+                "Only the record's organization or an administrator may let more people "
+                "see it; moderators may narrow it or hide it."
+            )
+        }
+    )
+
+
 def _still_allowed(actor, obj) -> None:
     """After a write, the actor must still be allowed to change what it wrote (NetBox's rule):
     otherwise an editor could move a record out of reach, or into another's organization."""
@@ -117,6 +143,7 @@ def tool_update(*, actor, tool: Tool, **data: Any) -> Tool:
     if "organization" in scalars and actor is not None:
         new_owner = scalars["organization"]
         _require_create(actor, Tool, new_owner)
+    require_widening_allowed(actor, tool, scalars, facets)
     before = snapshot(tool)
     _save_faceted(tool, scalars, facets)
     _still_allowed(actor, tool)
@@ -165,6 +192,7 @@ def need_create(*, actor, organization: Organization, **data: Any) -> Need:
 def need_update(*, actor, need: Need, **data: Any) -> Need:
     _require(actor, Action.CHANGE, need)
     scalars, facets = _split(Need, data)
+    require_widening_allowed(actor, need, scalars, facets)
     before = snapshot(need)
     _save_faceted(need, scalars, facets)
     _still_allowed(actor, need)
@@ -201,6 +229,7 @@ def tool_use_create(*, actor, organization: Organization, tool: Tool, **data: An
 def tool_use_update(*, actor, tool_use: ToolUse, **data: Any) -> ToolUse:
     _require(actor, Action.CHANGE, tool_use)
     scalars, facets = _split(ToolUse, data)
+    require_widening_allowed(actor, tool_use, scalars, facets)
     scalars.pop("tool", None)
     scalars.pop("organization", None)
     _save_faceted(tool_use, scalars, facets)

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from accounts import permissions
 from accounts.roles import Action
-from registry.history import ACTOR_MARK, history_for
+from registry.history import ACTOR_MARK, VersionReader, history_for
 from registry.models import ChangeRecord, LicenseOffer, Tool
 
 register = template.Library()
@@ -52,6 +52,8 @@ class Entry:
     is_person: bool
     fields: list[FieldChange]
     restore_url: str | None = None
+    # Fields changed between versions the reader could not read: shown as a note, no values.
+    hidden_changes: bool = False
 
 
 @dataclass
@@ -93,8 +95,17 @@ def _short(value: Any) -> str:
     return Truncator(str(value)).chars(VALUE_CHARS)
 
 
-def _fields(change: ChangeRecord, labels: dict[str, str], names: dict) -> list[FieldChange]:
-    """The changed fields of one entry; a creation lists only the values it set."""
+def _fields(
+    change: ChangeRecord,
+    labels: dict[str, str],
+    names: dict,
+    readable: tuple[bool, bool] = (True, True),
+) -> list[FieldChange]:
+    """The changed fields of one entry; a creation lists only the values it set. A side of
+    the change in a version the reader could not read (`readable`: before, after) shows no
+    value; with neither side readable there are no rows at all."""
+    if not any(readable):
+        return []
     created = change.action == ChangeRecord.Action.CREATED
     rows = []
     for name, pair in sorted((change.changes or {}).items()):
@@ -107,6 +118,8 @@ def _fields(change: ChangeRecord, labels: dict[str, str], names: dict) -> list[F
             continue
         before, after = _short(before), _short(after)
         if before != after:
+            before = before if readable[0] else _("not visible to you")
+            after = after if readable[1] else _("not visible to you")
             rows.append(FieldChange(name, labels.get(name, name), before, after))
     return rows
 
@@ -155,13 +168,17 @@ def _history(user, record, title: str) -> History | None:
         may_restore=may_restore,
     )
     shown = list(changes[:ENTRIES_SHOWN])
-    names = _related_names(user, type(record), shown)
+    versions = VersionReader(user, record)
+    readable = {change.pk: versions.readable_sides(change) for change in shown}
+    names = _related_names(user, type(record), [c for c in shown if any(readable[c.pk])])
     for index, change in enumerate(shown):
         who, is_person = _who(change)
-        fields = _fields(change, labels, names)
+        fields = _fields(change, labels, names, readable[change.pk])
         entry = Entry(change=change, who=who, is_person=is_person, fields=fields)
-        # The newest entry is the current version; a deletion has nothing to go back to.
-        if may_restore and index > 0 and change.action != ChangeRecord.Action.DELETED:
+        entry.hidden_changes = not fields and not any(readable[change.pk])
+        # The newest entry is the current version; a deletion has nothing to go back to; a
+        # version the reader could not read is not offered.
+        if may_restore and index > 0 and versions.may_restore(change):
             entry.restore_url = reverse(
                 "registry:history-restore",
                 kwargs={"record_type": url_type, "record_id": record.pk, "change_id": change.pk},

@@ -103,7 +103,6 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(60),
         "ALLOWED_HOSTS": "registry.example.org",
-        "SECURE_SSL_REDIRECT": "1",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy-check.sqlite3'}",
     }
     result = subprocess.run(  # noqa: S603 - our own interpreter and manage.py

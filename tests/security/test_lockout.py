@@ -1,7 +1,12 @@
-"""Sign-in is protected against guessing: django-axes locks out after five failures."""
+"""Sign-in is protected against guessing (django-axes, accounts.security.lockout): five
+failures lock one account from one address; more lock an address whatever accounts it tries,
+or an account from every address; a success forgives only that account's failures from that
+address, and every lock ends after the cool-off."""
 
 from axes.models import AccessAttempt, AccessFailureLog
+from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.factories import UserFactory
 
@@ -42,7 +47,7 @@ def test_changing_the_case_of_the_email_does_not_dodge_the_lockout(client):
     ]:
         _sign_in(client, email, "wrong guess", address="10.0.0.9")
 
-    assert _sign_in(client, "officer@example.org", PASSWORD, "10.0.0.10").status_code == 429
+    assert _sign_in(client, "officer@example.org", PASSWORD, "10.0.0.9").status_code == 429
 
 
 def test_a_locked_account_does_not_stop_another_account_from_another_address(client):
@@ -54,7 +59,7 @@ def test_a_locked_account_does_not_stop_another_account_from_another_address(cli
     response = _sign_in(client, "analyst@example.org", PASSWORD, address="10.0.0.2")
 
     assert response.status_code == 302
-    assert _sign_in(client, "officer@example.org", PASSWORD, "10.0.0.3").status_code == 429
+    assert _sign_in(client, "officer@example.org", PASSWORD, "10.0.0.1").status_code == 429
 
 
 def test_failures_and_the_lockout_are_recorded_for_the_admin(client, admin_client):
@@ -100,3 +105,82 @@ def test_credentials_checked_outside_a_request_still_work():
     user = UserFactory(email="officer@example.org")
 
     assert authenticate(email="officer@example.org", password=PASSWORD) == user
+
+
+# --- Spraying, lockouts of someone else, the account-wide lock and its end -------------------
+
+
+def test_signing_into_ones_own_account_does_not_reset_the_failures_of_the_address(client):
+    """Password spraying: one address tries a likely password on many accounts and signs
+    into its own account now and then, hoping to reset the address's count."""
+    limit = settings.REGISTRY_LOCKOUT_ADDRESS_LIMIT
+    UserFactory(email="sprayer@example.org")
+    victims = [UserFactory(email=f"victim{n}@example.org").email for n in range(limit + 1)]
+
+    for n, victim in enumerate(victims[: limit - 1]):
+        assert _sign_in(client, victim, "Summer2025!", "10.6.6.6").status_code == 200, n
+        if n % 3 == 2:
+            assert _sign_in(client, "sprayer@example.org", PASSWORD, "10.6.6.6").status_code == 302
+            client.post(reverse("accounts:logout"))
+
+    assert _sign_in(client, victims[limit - 1], "Summer2025!", "10.6.6.6").status_code == 429
+    assert _sign_in(client, victims[limit], PASSWORD, "10.6.6.6").status_code == 429
+    assert _sign_in(client, "sprayer@example.org", PASSWORD, "10.6.6.6").status_code == 429
+    # The victims themselves still sign in from their own addresses.
+    assert _sign_in(client, victims[0], PASSWORD, "10.0.0.1").status_code == 302
+
+
+def test_five_wrong_passwords_from_one_address_do_not_lock_the_account_elsewhere(client):
+    UserFactory(email="officer@example.org")
+    for _ in range(5):
+        _sign_in(client, "officer@example.org", "wrong guess", address="10.6.6.6")
+
+    assert _sign_in(client, "officer@example.org", PASSWORD, "10.6.6.6").status_code == 429
+    assert _sign_in(client, "officer@example.org", PASSWORD, "10.0.0.1").status_code == 302
+
+
+def _guess_from_many_addresses(client, email: str, guesses: int) -> None:
+    for n in range(guesses):
+        response = _sign_in(client, email, "wrong guess", address=f"10.7.0.{n + 1}")
+        assert response.status_code in (200, 429)
+
+
+def test_guesses_at_one_account_from_many_addresses_lock_it_at_a_higher_threshold(client):
+    limit = settings.REGISTRY_LOCKOUT_ACCOUNT_LIMIT
+    assert limit > settings.AXES_FAILURE_LIMIT
+    UserFactory(email="officer@example.org")
+
+    _guess_from_many_addresses(client, "officer@example.org", limit - 1)
+    assert _sign_in(client, "officer@example.org", PASSWORD, "10.0.0.1").status_code == 302
+    client.post(reverse("accounts:logout"))
+    assert _sign_in(client, "officer@example.org", "wrong guess", "10.8.0.1").status_code == 429
+
+    assert _sign_in(client, "officer@example.org", PASSWORD, "10.0.0.2").status_code == 429
+    assert _sign_in(client, "officer@example.org", PASSWORD, "10.0.0.1").status_code == 429
+
+
+def test_the_account_wide_lock_ends_after_the_cool_off(client):
+    UserFactory(email="officer@example.org")
+    _guess_from_many_addresses(
+        client, "officer@example.org", settings.REGISTRY_LOCKOUT_ACCOUNT_LIMIT
+    )
+    assert _sign_in(client, "officer@example.org", PASSWORD, "10.0.0.1").status_code == 429
+
+    # The cool-off runs from each failure: move them all back just past it.
+    long_ago = timezone.now() - settings.AXES_COOLOFF_TIME - timezone.timedelta(seconds=5)
+    AccessAttempt.objects.update(attempt_time=long_ago)
+
+    assert _sign_in(client, "officer@example.org", PASSWORD, "10.0.0.1").status_code == 302
+
+
+def test_a_success_forgives_only_that_accounts_failures_from_that_address(client):
+    UserFactory(email="officer@example.org")
+    UserFactory(email="analyst@example.org")
+    for _ in range(4):
+        _sign_in(client, "analyst@example.org", "wrong guess", address="10.0.0.5")
+    _sign_in(client, "officer@example.org", "wrong guess", address="10.0.0.5")
+
+    assert _sign_in(client, "officer@example.org", PASSWORD, "10.0.0.5").status_code == 302
+
+    remaining = set(AccessAttempt.objects.values_list("username", "ip_address"))
+    assert remaining == {("analyst@example.org", "10.0.0.5")}
