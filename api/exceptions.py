@@ -14,7 +14,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
@@ -24,6 +30,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
+
+from config.middleware import BUSY_RETRY_AFTER_SECONDS, is_database_busy
 
 logger = logging.getLogger("api")
 
@@ -57,6 +65,17 @@ class RequestTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = _("The request body is too large.")
     default_code = "request_too_large"
+
+
+class DatabaseBusy(exceptions.APIException):
+    """Another write held the lock this request needed (SQLite's single writer, a PostgreSQL
+    lock timeout): 503 with Retry-After, never a 500 (config.middleware.is_database_busy)."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = _("The registry is busy saving another change; try again in a few seconds.")
+    default_code = "database_busy"
+    # DRF turns `wait` into the Retry-After header.
+    wait = BUSY_RETRY_AFTER_SECONDS
 
 
 class NotFoundAnywhere(exceptions.NotFound):
@@ -122,6 +141,13 @@ def error_body(error_type: str, errors: list[dict]) -> dict:
 
 
 def _to_api_exception(exc):
+    if isinstance(exc, RequestDataTooBig):
+        return RequestTooLarge()
+    if isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
+        return exceptions.ParseError(_("Too many parameters."))
+    if isinstance(exc, SuspiciousOperation):
+        # Django answers these with a bare 400 page; the API in its own shape.
+        return exceptions.ParseError(_("The request is malformed."))
     if isinstance(exc, DjangoValidationError):
         return exceptions.ValidationError(detail=as_serializer_error(exc))
     if isinstance(exc, Http404):
@@ -133,6 +159,8 @@ def _to_api_exception(exc):
         return exceptions.PermissionDenied(detail=message)
     if isinstance(exc, IntegrityError):
         return Conflict()
+    if is_database_busy(exc):
+        return DatabaseBusy()
     if isinstance(exc, exceptions.NotFound):
         return NotFoundAnywhere()
     return exc

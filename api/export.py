@@ -1,11 +1,14 @@
 """`GET /api/v1/export/?format=json|csv`: the catalogue as the caller may see it."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, permissions
 from rest_framework.views import APIView
 
 from registry.export_views import CONTENT_TYPES, catalog_download
+
+from .filters import single_value
 
 
 class ExportView(APIView):
@@ -23,7 +26,8 @@ class ExportView(APIView):
         },
     )
     def get(self, request):
-        fmt = request.query_params.get("format", "json")
+        # Blank is the same as absent, as for every query parameter of the API.
+        fmt = single_value(request.query_params, "format") or "json"
         if fmt not in CONTENT_TYPES:
-            raise exceptions.ValidationError({"format": ["Choose json or csv."]})
+            raise exceptions.ValidationError({"format": [_("Choose json or csv.")]})
         return catalog_download(request.user, fmt)

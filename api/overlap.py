@@ -15,6 +15,7 @@ import re
 
 from django.db.models import CharField, Value
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.response import Response
@@ -24,6 +25,9 @@ from rest_framework.views import APIView
 from registry.models import Function, Language, Region, TargetUser, TraffickingType
 from registry.models.facets import normalize_place_or_language
 from registry.overlap import KINDS, MAX_LIMIT, Draft, find_overlaps
+
+from .schema import NON_BLANK_TEXT_PATTERN
+from .serializers.common import with_schema
 
 DEFAULT_LIMIT = 10
 MAX_TITLE = 300
@@ -51,15 +55,38 @@ class StrictCharField(serializers.CharField):
 
 
 class StrictIntegerField(serializers.IntegerField):
+    """A JSON number that is a whole number: strings and booleans are refused."""
+
     def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int | str):
+        if isinstance(data, bool) or not isinstance(data, int):
             self.fail("invalid")
         return super().to_internal_value(data)
 
 
-def _codes_field(help_text):
+def _any_case(code: str) -> str:
+    return "".join(
+        f"[{c.upper()}{c.lower()}]" if c.upper() != c.lower() else re.escape(c) for c in code
+    )
+
+
+def code_schema(vocabulary, *, any_case: bool = False):
+    """The codes of `vocabulary` a draft may name: exactly as listed (documented as the
+    vocabulary's choices, the same enum as elsewhere in the schema), or in any letter case
+    where the API normalizes them (countries, `global`, language tags)."""
+    if not any_case:
+        return serializers.ChoiceField(choices=vocabulary.definitions())
+    codes = [code for code, _label in vocabulary.definitions()]
+    return {"type": "string", "pattern": "^(?:" + "|".join(map(_any_case, codes)) + ")$"}
+
+
+def _code_field(vocabulary, *, any_case: bool = False, **kwargs):
+    field_class = with_schema(StrictCharField, code_schema(vocabulary, any_case=any_case))
+    return field_class(trim_whitespace=False, **kwargs)
+
+
+def _codes_field(vocabulary, help_text, *, any_case: bool = False):
     return serializers.ListField(
-        child=StrictCharField(max_length=40),
+        child=_code_field(vocabulary, any_case=any_case, max_length=40),
         required=False,
         default=list,
         max_length=MAX_CODES,
@@ -73,15 +100,31 @@ class OverlapDraftSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
         choices=KINDS, help_text=_("“tool” for a tool you plan to build, “need” for a need.")
     )
-    title = StrictCharField(required=False, allow_blank=True, max_length=MAX_TITLE, default="")
-    description = StrictCharField(
-        required=False, allow_blank=True, max_length=MAX_DESCRIPTION, default=""
+    # Not trimmed: the lengths the schema declares are the lengths the API counts.
+    title = StrictCharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        max_length=MAX_TITLE,
+        default="",
+        help_text=_("A title or a description (or both) must hold more than whitespace."),
     )
-    functions = _codes_field(_("Function codes (registry vocabulary)."))
-    trafficking_types = _codes_field(_("Trafficking type codes."))
-    target_users = _codes_field(_("Target user codes."))
-    regions = _codes_field(_("ISO 3166-1 alpha-2 country codes, or “global”."))
-    language = StrictCharField(
+    description = StrictCharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        max_length=MAX_DESCRIPTION,
+        default="",
+    )
+    functions = _codes_field(Function, _("Function codes (registry vocabulary)."))
+    trafficking_types = _codes_field(TraffickingType, _("Trafficking type codes."))
+    target_users = _codes_field(TargetUser, _("Target user codes."))
+    regions = _codes_field(
+        Region, _("ISO 3166-1 alpha-2 country codes, or “global”."), any_case=True
+    )
+    language = _code_field(
+        Language,
+        any_case=True,
         required=False,
         default="en",
         max_length=20,
@@ -113,14 +156,14 @@ class OverlapDraftSerializer(serializers.Serializer):
             values = data.get(facet)
             if not isinstance(values, list) or len(values) > MAX_CODES:
                 continue
-            codes = {v.strip() for v in values if isinstance(v, str) and v.strip()}
+            codes = {v for v in values if isinstance(v, str) and v}
             if facet == "regions":
                 codes = {normalize_place_or_language("regions", c) for c in codes}
             # Only plain codes: anything else is left to the field's own checks first.
             asked[facet] = {c for c in codes if len(c) <= 40 and _PLAIN_CODE.fullmatch(c)}
         language = data.get("language", "en")
         if isinstance(language, str) and len(language) <= 20:
-            code = normalize_place_or_language("languages", language.strip() or "en")
+            code = normalize_place_or_language("languages", language or "en")
             if _PLAIN_CODE.fullmatch(code):
                 asked["language"] = {code}
         vocabularies = {**_FACET_VOCABULARIES, "language": Language}
@@ -148,7 +191,7 @@ class OverlapDraftSerializer(serializers.Serializer):
     def _known_codes(self, facet: str, codes: list[str]) -> list[str]:
         if facet == "regions":
             codes = [normalize_place_or_language("regions", c) for c in codes]
-        codes = list(dict.fromkeys(c.strip() for c in codes if c.strip()))
+        codes = list(dict.fromkeys(codes))
         model = _FACET_VOCABULARIES[facet]
         known = self._existing(facet, model, codes)
         unknown = [c for c in codes if c not in known]
@@ -176,7 +219,7 @@ class OverlapDraftSerializer(serializers.Serializer):
         return self._known_codes("regions", value)
 
     def validate_language(self, value):
-        code = normalize_place_or_language("languages", value.strip() or "en")
+        code = normalize_place_or_language("languages", value)
         if code not in self._existing("language", Language, [code]):
             raise serializers.ValidationError(
                 _("Unknown language “%(code)s”.") % {"code": value}, code="unknown_code"
@@ -195,6 +238,26 @@ class OverlapDraftSerializer(serializers.Serializer):
                 }
             )
         return attrs
+
+
+class OverlapDraftSchema(OpenApiSerializerExtension):
+    """Says in the schema what `OverlapDraftSerializer.validate` requires: a title or a
+    description that holds more than whitespace."""
+
+    target_class = "api.overlap.OverlapDraftSerializer"
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        if direction == "request":
+            schema["additionalProperties"] = False  # to_internal_value refuses unknown fields
+            schema["anyOf"] = [
+                {
+                    "required": [name],
+                    "properties": {name: {"type": "string", "pattern": NON_BLANK_TEXT_PATTERN}},
+                }
+                for name in ("title", "description")
+            ]
+        return schema
 
 
 class OverlapResultSerializer(serializers.Serializer):

@@ -1,33 +1,75 @@
 """Keyset (cursor) pagination with a whitelisted ordering.
 
 A page is "the next N rows after (value, id)" in the chosen order, so inserting or deleting
-records never shifts a reader's pages and a deep page costs no OFFSET scan. The cursor is an
-opaque base64 string holding the ordering, the direction and the position of the row at the
-edge of the page; it only ever says where to start inside the caller's own permission-filtered
-queryset. Lists carry no total count.
+records never shifts a reader's pages and a deep page costs no OFFSET scan. Lists carry no
+total count.
+
+The cursor is opaque to clients, but its grammar is declared in the OpenAPI schema (a
+`pattern` per list), and every string that matches the pattern is a cursor this API reads:
+
+    {ordering}.{n|p}.{id}[.{value}]
+
+`ordering` is one of the list's orderings (the cursor keeps the order it was made for, and
+wins over `?ordering=`), `n` pages forward and `p` backward from the row `id`, and `value`
+is that row's ordering field: microseconds since 1970 for instants, base64url UTF-8 for text
+(absent when ordering by id). Out-of-range instants are clamped, undecodable text is
+replaced, so a well-formed cursor always names a position and never a server error; it only
+ever says where to start inside the caller's own permission-filtered queryset. Anything else
+is a 400.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
-import json
+import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.core.exceptions import FieldDoesNotExist
-from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from drf_spectacular.plumbing import get_view_model
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from .filters import single_value
+
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
-MAX_CURSOR_LENGTH = 1000
+# Ordering texts are names and titles of at most 200 characters: 800 bytes of UTF-8.
+MAX_TEXT_BYTES = 800
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_FIRST_INSTANT = datetime.min.replace(tzinfo=UTC)
+_LAST_INSTANT = datetime.max.replace(tzinfo=UTC)
+_PAGE_SIZE = re.compile(r"[0-9]{1,4}")
+
+# What a position value looks like, per kind of ordering field.
+_VALUE_PATTERNS = {
+    "instant": r"-?[0-9]{1,17}",
+    "integer": r"-?[0-9]{1,18}",
+    "text": rf"[A-Za-z0-9_-]{{0,{-(-MAX_TEXT_BYTES * 4 // 3)}}}",
+}
+_ID_PATTERN = r"[0-9]{1,18}"
+
+
+def requested_page_size(request, name: str, default: int, maximum: int) -> int:
+    """`?{name}=`: a whole number from 1 to `maximum`, `default` when absent or blank; any
+    other value is a 400 (never silently changed: the schema declares the range)."""
+    raw = single_value(request.query_params, name)
+    if raw is None:
+        return default
+    size = int(raw) if _PAGE_SIZE.fullmatch(raw) else 0
+    if not 1 <= size <= maximum:
+        raise ValidationError(
+            {name: [_("Give a whole number from 1 to %(max)d.") % {"max": maximum}]}
+        )
+    return size
 
 
 @dataclass(frozen=True)
@@ -38,9 +80,37 @@ class Cursor:
     pk: int
 
 
+def _value_kind(model, name: str) -> str | None:
+    """How a position on `name` is written: None when ordering by id (no value needed)."""
+    if name == "pk":
+        return None
+    field = model._meta.get_field(name)
+    if isinstance(field, models.DateTimeField):
+        return "instant"
+    if isinstance(field, models.IntegerField):
+        return "integer"
+    return "text"
+
+
+def _instant(microseconds: int) -> datetime:
+    """The instant `microseconds` after 1970, clamped to what a datetime can hold."""
+    lowest = (_FIRST_INSTANT - _EPOCH) // _MICROSECOND
+    highest = (_LAST_INSTANT - _EPOCH) // _MICROSECOND
+    return _EPOCH + max(lowest, min(highest, microseconds)) * _MICROSECOND
+
+
+def _text(encoded: str) -> str:
+    """The text of a base64url value; bytes that are not UTF-8 are replaced, never refused."""
+    # One character past a multiple of four carries less than a byte: it is dropped.
+    encoded = encoded[: len(encoded) - (len(encoded) % 4 == 1)]
+    raw = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+    return raw.decode("utf-8", "replace").replace("\x00", "")
+
+
 class KeysetPagination(BasePagination):
-    """`?cursor=`, `?page_size=` (1..100, default 50; larger values are capped) and
-    `?ordering=` (one of the view's `ordering_fields`, `-` for descending)."""
+    """`?cursor=` (from a `next` or `previous` link), `?page_size=` (1..100, default 50) and
+    `?ordering=` (one of the view's `ordering_fields`, `-` for descending). A blank
+    parameter is the same as leaving it out."""
 
     cursor_query_param = "cursor"
     page_size_query_param = "page_size"
@@ -51,18 +121,9 @@ class KeysetPagination(BasePagination):
     # --- Request parameters ---------------------------------------------------------------
 
     def get_page_size(self, request) -> int:
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw in (None, ""):
-            return self.page_size
-        try:
-            size = int(raw)
-        except ValueError:
-            size = 0
-        if size < 1:
-            raise ValidationError(
-                {self.page_size_query_param: [_("Give a whole number of at least 1.")]}
-            )
-        return min(size, self.max_page_size)
+        return requested_page_size(
+            request, self.page_size_query_param, self.page_size, self.max_page_size
+        )
 
     @staticmethod
     def allowed_orderings(view) -> list[str]:
@@ -73,9 +134,15 @@ class KeysetPagination(BasePagination):
     def default_ordering(view) -> str:
         return getattr(view, "ordering", None) or "-pk"
 
+    def cursor_orderings(self, view) -> list[str]:
+        """The orderings a cursor may carry: the whitelisted ones and the default."""
+        orderings = self.allowed_orderings(view)
+        default = self.default_ordering(view)
+        return orderings if default in orderings else [default, *orderings]
+
     def get_ordering(self, request, view) -> str:
-        raw = request.query_params.get(self.ordering_query_param)
-        if raw in (None, ""):
+        raw = single_value(request.query_params, self.ordering_query_param)
+        if raw is None:
             return self.default_ordering(view)
         if raw not in self.allowed_orderings(view):
             allowed = ", ".join(self.allowed_orderings(view))
@@ -90,62 +157,50 @@ class KeysetPagination(BasePagination):
 
     # --- Cursor encoding ------------------------------------------------------------------
 
-    @staticmethod
-    def _field(model, name: str):
-        if name == "pk":
-            return model._meta.pk
-        return model._meta.get_field(name)
+    def cursor_pattern(self, view, model) -> str:
+        """The regular expression every cursor of this list matches (and only those)."""
+        branches = []
+        for ordering in self.cursor_orderings(view):
+            kind = _value_kind(model, ordering.lstrip("-")) if model is not None else "text"
+            # Orderings are field names (letters and "_", "-" for descending), written
+            # unescaped: ECMAScript's unicode mode refuses "\-".
+            if not re.fullmatch(r"-?[A-Za-z_]+", ordering):
+                raise ImproperlyConfigured(f"Ordering {ordering!r} is not a field name.")
+            branch = rf"{ordering}\.[np]\.{_ID_PATTERN}"
+            if kind is not None:
+                branch += rf"\.{_VALUE_PATTERNS[kind]}"
+            branches.append(branch)
+        return "^(?:" + "|".join(branches) + ")$"
 
     def encode_cursor(self, cursor: Cursor, model) -> str:
-        name = cursor.ordering.lstrip("-")
-        value = cursor.value
-        if name != "pk" and hasattr(value, "isoformat"):
-            value = value.isoformat()
-        payload = {"o": cursor.ordering, "f": cursor.forward, "v": value, "k": cursor.pk}
-        raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=True).encode()
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        parts = [cursor.ordering, "n" if cursor.forward else "p", str(cursor.pk)]
+        kind = _value_kind(model, cursor.ordering.lstrip("-"))
+        if kind == "instant":
+            parts.append(str((cursor.value.astimezone(UTC) - _EPOCH) // _MICROSECOND))
+        elif kind == "integer":
+            parts.append(str(cursor.value))
+        elif kind == "text":
+            raw = str(cursor.value).encode()[:MAX_TEXT_BYTES]
+            parts.append(base64.urlsafe_b64encode(raw).decode().rstrip("="))
+        return ".".join(parts)
 
-    def decode_cursor(self, request, model, ordering: str) -> Cursor | None:
-        raw = request.query_params.get(self.cursor_query_param)
-        if raw in (None, ""):
+    def decode_cursor(self, request, view, model) -> Cursor | None:
+        raw = single_value(request.query_params, self.cursor_query_param)
+        if raw is None:
             return None
-        invalid = ValidationError({self.cursor_query_param: [_("Invalid cursor.")]})
-        if len(raw) > MAX_CURSOR_LENGTH:
-            raise invalid
-        try:
-            padded = raw + "=" * (-len(raw) % 4)
-            payload = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-            if not isinstance(payload, dict):
-                raise invalid
-            if payload.get("o") != ordering:
-                raise ValidationError(
-                    {self.cursor_query_param: [_("This cursor belongs to another ordering.")]}
-                )
-            forward, value, pk = payload.get("f"), payload.get("v"), payload.get("k")
-            if not isinstance(forward, bool) or type(pk) is not int or not (0 <= pk < 2**63):
-                raise invalid
-            name = ordering.lstrip("-")
-            if name == "pk":
-                value = pk
-            else:
-                if not isinstance(value, str) or "\x00" in value or len(value) > 500:
-                    raise invalid
-                value = self._field(model, name).to_python(value)
-                if value is None:
-                    raise invalid
-                if isinstance(value, datetime) and value.tzinfo is not None:
-                    value = value.astimezone(UTC)
-        except (
-            ValueError,
-            TypeError,
-            binascii.Error,
-            UnicodeError,
-            OverflowError,
-            DjangoValidationError,
-            FieldDoesNotExist,
-        ) as exc:
-            raise invalid from exc
-        return Cursor(ordering=ordering, forward=forward, value=value, pk=pk)
+        if not re.fullmatch(self.cursor_pattern(view, model), raw):
+            raise ValidationError({self.cursor_query_param: [_("Invalid cursor.")]})
+        ordering, direction, pk, *rest = raw.split(".", 3)
+        kind = _value_kind(model, ordering.lstrip("-"))
+        if kind is None:
+            value: Any = int(pk)
+        elif kind == "instant":
+            value = _instant(int(rest[0]))
+        elif kind == "integer":
+            value = max(-(2**63), min(2**63 - 1, int(rest[0])))
+        else:
+            value = _text(rest[0])
+        return Cursor(ordering=ordering, forward=direction == "n", value=value, pk=int(pk))
 
     # --- Paging ---------------------------------------------------------------------------
 
@@ -167,9 +222,12 @@ class KeysetPagination(BasePagination):
         self.model = queryset.model
         size = self.get_page_size(request)
         self.ordering = self.get_ordering(request, view)
+        cursor = self.decode_cursor(request, view, queryset.model)
+        if cursor is not None:
+            # A cursor continues the listing it was made for.
+            self.ordering = cursor.ordering
         name, descending = self.ordering.lstrip("-"), self.ordering.startswith("-")
         self.field_name = name
-        cursor = self.decode_cursor(request, queryset.model, self.ordering)
         if cursor is None or cursor.forward:
             qs = queryset.order_by(*self._order(name, descending))
             if cursor is not None:
@@ -197,6 +255,9 @@ class KeysetPagination(BasePagination):
     def _link(self, forward: bool, obj) -> str:
         cursor = Cursor(self.ordering, forward, self._position(obj), obj.pk)
         url = self.request.build_absolute_uri()
+        if self.request.query_params.get(self.ordering_query_param):
+            # The cursor decides the order; the link says the same.
+            url = replace_query_param(url, self.ordering_query_param, self.ordering)
         return replace_query_param(
             url, self.cursor_query_param, self.encode_cursor(cursor, self.model)
         )
@@ -243,23 +304,25 @@ class KeysetPagination(BasePagination):
         }
 
     def get_schema_operation_parameters(self, view):
+        model = get_view_model(view, emit_warnings=False)
         parameters = [
             {
                 "name": self.cursor_query_param,
                 "required": False,
                 "in": "query",
-                "description": "Opaque position taken from a `next` or `previous` link.",
-                "schema": {"type": "string"},
+                "description": (
+                    "A position, taken from a `next` or `previous` link. It keeps the order "
+                    "it was made for (over `ordering`); a value that does not match the "
+                    "pattern is a 400."
+                ),
+                "schema": {"type": "string", "pattern": self.cursor_pattern(view, model)},
             },
             {
                 "name": self.page_size_query_param,
                 "required": False,
                 "in": "query",
-                "description": (
-                    f"Records per page (default {self.page_size}; values above "
-                    f"{self.max_page_size} are treated as {self.max_page_size})."
-                ),
-                "schema": {"type": "integer", "minimum": 1},
+                "description": f"Records per page (default {self.page_size}).",
+                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
             },
         ]
         orderings = self.allowed_orderings(view)

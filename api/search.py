@@ -4,18 +4,33 @@ The work is registry.search.results.search_results(), shared with the /search/ p
 result set, its total and every facet count are computed from querysets that start from
 `restrict()`, so no figure reveals a hidden record. This view only reads the parameters,
 pages the results and shapes the answer.
+
+The parameters are checked as the schema documents them (SearchQuerySerializer): every facet
+against its vocabulary whatever the `type`, a blank parameter the same as an absent one (as on
+every list), a parameter that takes one value given once.
 """
 
 from __future__ import annotations
 
+import re
+
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, permissions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from registry import taxonomy
+from registry.models import (
+    Function,
+    Language,
+    Purpose,
+    Region,
+    TargetUser,
+    Technology,
+    TraffickingType,
+)
 from registry.search.results import (
     NEED_FACETS,
     TOOL_FACETS,
@@ -26,13 +41,73 @@ from registry.search.results import (
 )
 from registry.search.text import MAX_QUERY_LENGTH
 
+from .filters import single_value, without_blank_values
+from .pagination import MAX_PAGE_SIZE, requested_page_size
+
 __all__ = ["MAX_QUERY_LENGTH", "NEED_FACETS", "TOOL_FACETS", "TYPES", "SearchView"]
+
+# The facet parameters of a search and their vocabularies. Each is checked against its
+# vocabulary whatever the `type`, and applied where it means something (`status` to needs,
+# `maturity` to tools, `sector` to organizations' own sector and to records' organizations).
+SEARCH_FACETS = {
+    "functions": Function.definitions,
+    "purposes": Purpose.definitions,
+    "trafficking_types": TraffickingType.definitions,
+    "target_users": TargetUser.definitions,
+    "technologies": Technology.definitions,
+    "regions": Region.definitions,
+    "languages": Language.definitions,
+    "maturity": lambda: taxonomy.Maturity.choices,
+    "availability": lambda: taxonomy.Availability.choices,
+    "status": lambda: taxonomy.NeedStatus.choices,
+    "sector": lambda: taxonomy.Sector.choices,
+}
+_PAGE_NUMBER = re.compile(r"[0-9]{1,9}")
+
+
+class SearchQuerySerializer(serializers.Serializer):
+    """The query parameters of a search (a blank one is the same as an absent one)."""
+
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        max_length=MAX_QUERY_LENGTH,
+        help_text=_("Search text: words, a phrase in quotes, or a sentence."),
+    )
+    type = serializers.ChoiceField(choices=TYPES, required=False, default="tool")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name, definitions in SEARCH_FACETS.items():
+            fields[name] = serializers.ListField(
+                child=serializers.ChoiceField(choices=definitions()),
+                required=False,
+                help_text=_("Facet codes; several mean any of them."),
+            )
+        return fields
 
 
 class SearchPagination(PageNumberPagination):
+    """`?page=` (from 1) and `?page_size=` (1..100, default 20). A page past the last one,
+    or one that is not a whole number, is a 404 (as DRF answers); a page size out of range
+    is a 400."""
+
     page_size = 20
     page_size_query_param = "page_size"
-    max_page_size = 100
+    max_page_size = MAX_PAGE_SIZE
+
+    def get_page_size(self, request) -> int:
+        return requested_page_size(
+            request, self.page_size_query_param, self.page_size, self.max_page_size
+        )
+
+    def get_page_number(self, request, paginator):
+        raw = request.query_params.get(self.page_query_param) or "1"
+        if not _PAGE_NUMBER.fullmatch(raw):
+            # Django's paginator reads "٣" or "1.0" as numbers; the schema says integer.
+            raise exceptions.NotFound(self.invalid_page_message)
+        return raw
 
 
 class SearchResultSerializer(serializers.Serializer):
@@ -78,36 +153,32 @@ class SearchView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("q", OpenApiTypes.STR, description="Search text (websearch style)."),
-            OpenApiParameter("type", OpenApiTypes.STR, enum=list(TYPES), default="tool"),
-            OpenApiParameter("page", OpenApiTypes.INT),
-            OpenApiParameter("page_size", OpenApiTypes.INT),
-            *[
-                OpenApiParameter(f, OpenApiTypes.STR, many=True, description="Facet code(s).")
-                for f in [
-                    "functions",
-                    "purposes",
-                    "trafficking_types",
-                    "target_users",
-                    "technologies",
-                    "regions",
-                    "languages",
-                    "maturity",
-                    "availability",
-                    "status",
-                    "sector",
-                ]
-            ],
+            SearchQuerySerializer,
+            OpenApiParameter(
+                "page",
+                {"type": "integer", "minimum": 1},
+                description="Page number (from 1); a page past the last one is a 404.",
+            ),
+            OpenApiParameter(
+                "page_size",
+                {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+                description=f"Results per page (default {SearchPagination.page_size}).",
+            ),
         ],
         responses={200: SearchResponseSerializer},
     )
     def get(self, request):
+        for name in ("q", "type", "page", "page_size"):
+            single_value(request.query_params, name)
+        params = without_blank_values(request.query_params)
+        query = SearchQuerySerializer(data=params)
+        query.is_valid(raise_exception=True)
         try:
             found = search_results(
                 request.user,
-                q=request.query_params.get("q", ""),
-                type=request.query_params.get("type", "tool"),
-                params=request.query_params,
+                q=query.validated_data.get("q", ""),
+                type=query.validated_data["type"],
+                params=params,
                 request=request,
             )
         except InvalidSearch as error:

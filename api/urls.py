@@ -47,6 +47,8 @@ urlpatterns = [
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", ApiDocsView.as_view(), name="docs"),
-    # Keep last: routes added above this line (search, overlap) are matched first.
-    re_path(r"^.*$", api_not_found, name="not-found"),
+    # Keep last: routes added above this line (search, overlap) are matched first. Any path
+    # at all, newlines and other control characters included ("." would stop at a newline
+    # and leave the path to the site's HTML 404).
+    re_path(r"^[\s\S]*$", api_not_found, name="not-found"),
 ]

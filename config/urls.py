@@ -8,6 +8,12 @@ from registry.sitemaps import SITEMAPS
 
 from . import health
 
+# A busy database is a 503 with Retry-After; every other failure the usual 500 page.
+handler500 = "config.middleware.server_error"
+# Under /api/ failures keep the API's JSON shape even when no view answered (api.views).
+handler400 = "api.views.bad_request"
+handler404 = "api.views.page_not_found"
+
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

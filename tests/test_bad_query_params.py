@@ -24,6 +24,9 @@ JUNK = [
     "page_size=-5",
     "page_size=100000",
     "type=x",
+    "functions=&maturity=&status=&updated_since=&cursor=&ordering=&page_size=",
+    # More parameters than Django reads (DATA_UPLOAD_MAX_NUMBER_FIELDS): a 400, not a 500.
+    "&".join(["functions=mapping"] * 1001),
 ]
 PAGES = [
     "/",

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import UTC
 
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -15,9 +16,99 @@ SLUG_PATTERN = r"[-a-zA-Z0-9_]+"
 _SLUG = re.compile(SLUG_PATTERN)
 
 
+def _wrong_json_type(field, value) -> bool:
+    """Whether a JSON `value` is not of the type the OpenAPI schema gives `field` (DRF would
+    turn 0 into "0" or False, and "5" into 5). Lists are looked into by json_type_errors."""
+    if value is None:
+        return False  # allow_null decides
+    if isinstance(field, serializers.BooleanField):
+        return not isinstance(value, bool)
+    if isinstance(field, serializers.IntegerField):
+        return isinstance(value, bool) or not isinstance(value, int)
+    if isinstance(field, (serializers.FloatField, serializers.DecimalField)):
+        return isinstance(value, bool) or not isinstance(value, int | float)
+    if isinstance(field, serializers.ChoiceField) and not all(
+        isinstance(key, str) for key in field.choices
+    ):
+        return False
+    if isinstance(
+        field,
+        (
+            serializers.CharField,
+            serializers.ChoiceField,
+            serializers.DateField,
+            serializers.DateTimeField,
+        ),
+    ):
+        return not isinstance(value, str)
+    return False
+
+
+def _value_errors(field, value) -> list[ErrorDetail] | None:
+    if _wrong_json_type(field, value):
+        return [ErrorDetail(str(_("Wrong type of value.")), code="invalid")]
+    limit = getattr(field, "max_length", None)
+    if isinstance(field, serializers.CharField) and limit is not None and isinstance(value, str):
+        # The schema's maxLength counts what is sent; DRF counts after trimming whitespace.
+        if len(value) > limit:
+            message = field.error_messages["max_length"].format(max_length=limit)
+            return [ErrorDetail(str(message), code="max_length")]
+    return None
+
+
+def json_type_errors(field, value):
+    """The errors for values of `field` that the schema refuses but DRF would take: of
+    another JSON type (converted), or longer than maxLength before trimming. A list of
+    errors, or {index: [...]} for the items of a list; None when all is well."""
+    if isinstance(field, serializers.ListField) and isinstance(value, list):
+        items = {index: _value_errors(field.child, item) for index, item in enumerate(value)}
+        return {index: errors for index, errors in items.items() if errors} or None
+    return _value_errors(field, value)
+
+
+# A web address the registry links to: http(s), a public host name, an optional port, and a
+# path of the characters RFC 3986 allows. Every value of this pattern passes Django's
+# URLValidator and is an RFC 3986 URI, so the schema (format uri plus this pattern) and the
+# API accept the same addresses.
+_HOST_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+WEB_URL_PATTERN = (
+    r"^[Hh][Tt][Tt][Pp][Ss]?://"
+    rf"(?:{_HOST_LABEL}\.)+[A-Za-z]{{2,63}}"
+    r"(?::[0-9]{1,5})?"
+    r"(?:[/?#](?:[A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*)?$"
+)
+
+
+class WebUrlField(serializers.URLField):
+    """An http(s) address with a public host name (see WEB_URL_PATTERN)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(
+            RegexValidator(
+                WEB_URL_PATTERN,
+                message=_("Give an http:// or https:// address with a host name."),
+            )
+        )
+
+
+def with_schema(field_class, schema: dict):
+    """A subclass of `field_class` that the OpenAPI schema documents as `schema`. (An
+    annotation on a field instance would be lost: serializers deep-copy their fields.)"""
+    return extend_schema_field(schema)(type(field_class.__name__, (field_class,), {}))
+
+
 class StrictSerializer(serializers.Serializer):
     """Refuses fields it does not know (400) instead of silently ignoring them: a typo in a
-    field name must not look like a successful write."""
+    field name must not look like a successful write. A value of another type than the
+    schema says is refused too, never converted (0 is not "0" nor false)."""
+
+    # (This docstring is the schema's description of every body without its own.) Rules
+    # between fields go into the schema too: `exactly_one_of` names fields of which a body
+    # gives exactly one (`validate()` says so in words; api.schema writes a `oneOf`), and
+    # `schema_rules` are JSON Schema clauses that the services' checks amount to (`allOf`).
+    exactly_one_of: tuple[str, ...] = ()
+    schema_rules: tuple[dict, ...] = ()
 
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
@@ -30,6 +121,14 @@ class StrictSerializer(serializers.Serializer):
                         for key in unknown
                     }
                 )
+            # Form data (a multipart upload) is all strings: only JSON carries types.
+            if not hasattr(data, "getlist"):
+                errors = {
+                    name: json_type_errors(self.fields[name], value) for name, value in data.items()
+                }
+                errors = {name: error for name, error in errors.items() if error}
+                if errors:
+                    raise ValidationError(errors)
         return super().to_internal_value(data)
 
     # Writes go through the services, never through serializer.save().

@@ -19,7 +19,8 @@ from community.notifications import public_name
 from community.services import Decision
 from registry import selectors
 
-from .common import StrictSerializer, VisibleSlugField
+from ..schema import NON_BLANK_TEXT_PATTERN
+from .common import StrictSerializer, VisibleSlugField, with_schema
 
 
 class _OrganizationNameSerializer(serializers.ModelSerializer):
@@ -93,6 +94,8 @@ def _organization_choices(user):
 
 
 class ContactThreadCreateSerializer(StrictSerializer):
+    exactly_one_of = ("tool", "need")
+
     tool = VisibleSlugField(queryset_for=selectors.tools_visible_to, required=False)
     need = VisibleSlugField(queryset_for=selectors.needs_visible_to, required=False)
     asker_organization = VisibleSlugField(queryset_for=_organization_choices)
@@ -137,6 +140,20 @@ class RecordReportSerializer(serializers.ModelSerializer):
 
 
 class RecordReportCreateSerializer(StrictSerializer):
+    exactly_one_of = ("tool", "need", "organization")
+    # community.services.report_create: "other" needs details saying what is wrong.
+    schema_rules = (
+        {
+            "anyOf": [
+                {"properties": {"reason": {"not": {"pattern": "^other$"}}}},
+                {
+                    "required": ["details"],
+                    "properties": {"details": {"pattern": NON_BLANK_TEXT_PATTERN}},
+                },
+            ]
+        },
+    )
+
     tool = VisibleSlugField(queryset_for=selectors.tools_visible_to, required=False)
     need = VisibleSlugField(queryset_for=selectors.needs_visible_to, required=False)
     organization = VisibleSlugField(queryset_for=_organization_choices, required=False)
@@ -152,9 +169,13 @@ class RecordReportCreateSerializer(StrictSerializer):
 
 class ReportResolveSerializer(StrictSerializer):
     # A plain string checked below, so that the schema's enum of another "decision" field
-    # keeps its name.
-    decision = serializers.CharField(
+    # keeps its name; the schema gives the choices as a pattern. Not trimmed: " hide" is
+    # not one of them.
+    decision = with_schema(
+        serializers.CharField, {"type": "string", "pattern": f"^(?:{'|'.join(Decision.CHOICES)})$"}
+    )(
         max_length=16,
+        trim_whitespace=False,
         help_text="`hide` (hide the entry, or suspend the organization) or `dismiss`.",
     )
     note = serializers.CharField(max_length=NOTE_MAX_LENGTH)

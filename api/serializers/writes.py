@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.models import ApiToken, Role
+from accounts.security.sanitize import MAX_TEXT
 from registry import selectors, taxonomy
 from registry.models import (
     FocusArea,
@@ -22,9 +23,14 @@ from registry.models import (
     TraffickingType,
 )
 
-from .common import SafeDateTimeField, StrictSerializer, VisibleSlugField, codes_field
+from .common import (
+    SafeDateTimeField,
+    StrictSerializer,
+    VisibleSlugField,
+    WebUrlField,
+    codes_field,
+)
 
-MAX_TEXT = 20_000
 MAX_POSITIVE_INT = 2_147_483_647
 
 
@@ -41,7 +47,29 @@ def _text(**kwargs):
 
 
 def _url(**kwargs):
-    return serializers.URLField(required=False, allow_blank=True, max_length=200, **kwargs)
+    return WebUrlField(required=False, allow_blank=True, max_length=200, **kwargs)
+
+
+# What VisibleRecord.clean_visibility_sectors() checks, for a new record (whose visibility is
+# public unless the body says otherwise): a restricted record names the sectors it is open
+# to, and no other record names any.
+# (A pattern, not an enum, names the visibility here: drf-spectacular would take an enum for
+# another set of choices named "visibility" and rename the real one.)
+_RESTRICTED = {"pattern": f"^{taxonomy.Visibility.RESTRICTED.value}$"}
+RESTRICTED_SECTORS_RULE = {
+    "anyOf": [
+        {
+            "required": ["visibility", "restricted_to_sectors"],
+            "properties": {"visibility": _RESTRICTED, "restricted_to_sectors": {"minItems": 1}},
+        },
+        {
+            "properties": {
+                "visibility": {"not": _RESTRICTED},
+                "restricted_to_sectors": {"maxItems": 0},
+            },
+        },
+    ]
+}
 
 
 def _visibility():
@@ -79,6 +107,8 @@ class ToolUpdateSerializer(StrictSerializer):
 
 
 class ToolCreateSerializer(ToolUpdateSerializer):
+    schema_rules = (RESTRICTED_SECTORS_RULE,)
+
     organization = _organization_field()
 
 
@@ -110,6 +140,8 @@ class NeedUpdateSerializer(StrictSerializer):
 
 
 class NeedCreateSerializer(NeedUpdateSerializer):
+    schema_rules = (RESTRICTED_SECTORS_RULE,)
+
     organization = _organization_field()
 
 
@@ -124,6 +156,8 @@ class ToolUseUpdateSerializer(StrictSerializer):
 
 
 class ToolUseCreateSerializer(ToolUseUpdateSerializer):
+    schema_rules = (RESTRICTED_SECTORS_RULE,)
+
     tool = VisibleSlugField(
         queryset_for=selectors.tools_visible_to, help_text=_("Slug of a tool you may see.")
     )

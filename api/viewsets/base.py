@@ -12,13 +12,14 @@ ValidationError / PermissionDenied / DoesNotExist; api.exceptions turns them int
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import date, datetime
 
 from django.db import transaction
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from rest_framework import status, viewsets
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from accounts import permissions
@@ -27,7 +28,9 @@ from accounts.services import access_log_record, access_log_record_many
 
 from ..exceptions import NotFoundAnywhere, PreconditionFailed
 from ..facets import attach_facet_codes
+from ..filters import BlankAsAbsentFilterBackend
 from ..permissions import ApiAccess
+from ..schema import IF_MATCH_PATTERN
 from ..serializers.common import SLUG_PATTERN
 
 ID_PATTERN = r"[0-9]{1,18}"
@@ -55,6 +58,7 @@ class RegistryViewSet(viewsets.GenericViewSet):
     """Shared behaviour; subclasses say which selector, serializers and services to use."""
 
     permission_classes = [ApiAccess]
+    filter_backends = [BlankAsAbsentFilterBackend]
     metadata_class = None  # no OPTIONS introspection: the schema documents the API
     lookup_field = "slug"
     lookup_value_regex = SLUG_PATTERN
@@ -115,8 +119,13 @@ class RegistryViewSet(viewsets.GenericViewSet):
 
     def check_if_match(self, obj) -> None:
         header = self.request.headers.get("If-Match")
-        if header is None:
+        if header is None or not header.strip():
+            # Blank is the same as absent, as for every parameter of the API.
             return
+        if not re.fullmatch(IF_MATCH_PATTERN, header):
+            raise ValidationError(
+                {"If-Match": [_("Give * or the ETag you read (a quoted string).")]}
+            )
         tags = {_opaque(tag) for tag in header.split(",") if tag.strip()}
         if "*" in tags:
             return

@@ -29,7 +29,7 @@ from registry.services import jobs as job_services
 
 from ..exceptions import NotFoundAnywhere, RequestTooLarge
 from ..parsers import LimitedJSONParser
-from ..serializers.common import StrictSerializer
+from ..serializers.common import StrictSerializer, with_schema
 from .base import ID_PATTERN, ListMixin, RegistryViewSet, RetrieveMixin
 
 _ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The job's id.")
@@ -90,14 +90,18 @@ class CatalogJobSerializer(serializers.ModelSerializer):
 
 
 class CatalogImportStartSerializer(StrictSerializer):
-    file = serializers.FileField(help_text="A registry-catalog/1 file, .json or .csv, UTF-8.")
+    # An empty upload is refused (FileField's allow_empty_file): the schema says so.
+    file = with_schema(
+        serializers.FileField, {"type": "string", "format": "binary", "minLength": 1}
+    )(help_text="A registry-catalog/1 file, .json or .csv, UTF-8.")
     dry_run = serializers.BooleanField(
         default=False, help_text="Check only: report problems, write nothing."
     )
 
 
 class CatalogExportStartSerializer(StrictSerializer):
-    kind = serializers.ChoiceField(
+    # "import" is accepted only to answer it with a helpful error; the schema says "export".
+    kind = with_schema(serializers.ChoiceField, {"type": "string", "enum": ["export"]})(
         choices=["export", "import"],
         help_text="`export` here; an import uploads its file as multipart/form-data.",
     )

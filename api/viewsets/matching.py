@@ -185,6 +185,8 @@ class _NeedScoped(RegistryViewSet):
 )
 class NeedMatchViewSet(_NeedScoped):
     serializer_class = NeedToolDecisionSerializer
+    # `list` answers one object, {decisions, suggestions} (api.schema reads this).
+    list_answers_one_object = True
     lookup_field = "tool_slug"
     lookup_url_kwarg = "tool_slug"
 

@@ -65,11 +65,44 @@ def test_search_highlights_matches_safely(catalogue):
 
 
 @pytest.mark.parametrize(
-    "query", ["type=robot", "functions=teleportation", f"q={'x' * 501}", "regions=ZZ"]
+    "query",
+    [
+        "type=robot",
+        "functions=teleportation",
+        f"q={'x' * 501}",
+        "regions=ZZ",
+        # Every facet is checked against its vocabulary, whatever the type it applies to.
+        "type=tool&status=closing",
+        "type=need&maturity=ancient",
+        "page_size=0",
+        "page_size=101",
+        "page_size=ten",
+    ],
 )
 def test_bad_search_parameters_are_400(query):
     response = APIClient().get(f"/api/v1/search/?{query}")
     assert response.status_code == 400
+
+
+def test_a_blank_facet_parameter_means_no_filter(catalogue):
+    """`?functions=` is no filter on search, as on every list (it was a 400 here only)."""
+    client = APIClient()
+    everything = client.get("/api/v1/search/?q=referral").json()
+    for query in [
+        "functions=",
+        "functions=&regions=&type=&page=&page_size=",
+        "maturity=&availability=&status=&sector=&languages=&technologies=",
+    ]:
+        response = client.get(f"/api/v1/search/?q=referral&{query}")
+        assert response.status_code == 200, (query, response.content)
+        assert response.json()["count"] == everything["count"]
+    narrowed = client.get("/api/v1/search/?q=referral&functions=&functions=hotline_reporting")
+    assert [r["name"] for r in narrowed.json()["results"]] == ["Referral Helpline"]
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "1.0", "\u0663", "99"])
+def test_a_page_that_is_not_there_is_a_404(catalogue, page):
+    assert APIClient().get("/api/v1/search/", {"page": page}).status_code == 404
 
 
 @pytest.mark.parametrize("text", ['"unbalanced', "NEAR(", "*", "a OR", "-", "::", "😀"])
