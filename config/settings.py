@@ -69,6 +69,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.RejectNulQueryMiddleware",
+    # A view stopped by a locked database answers 503 with Retry-After, not 500.
+    "config.middleware.DatabaseBusyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -79,6 +81,8 @@ MIDDLEWARE = [
     # privileges and session timeouts; the Content-Security-Policy header.
     "django_otp.middleware.OTPMiddleware",
     "accounts.security.sessions.SessionSecurityMiddleware",
+    # The API's rate limits on the search page, the catalogue lists, feeds and downloads.
+    "config.throttling.PageThrottleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -120,6 +124,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
     )
     DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
+    # SQLite has one writer: a write waits this long (seconds) for the lock before it fails,
+    # and a failed one is answered 503 with Retry-After (config.middleware), never 500.
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "timeout", env.float("SQLITE_BUSY_TIMEOUT", default=15.0)
+    )
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Planner settings for every session, sent with the connection (no statement of their
     # own): the working set is read from memory, so a random page costs about what a
@@ -200,8 +209,26 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-# Schedules live in the database (editable in the admin); notifications' migration seeds them.
+# Schedules live in the database (editable in the admin); notifications.schedule installs the
+# defaults after every `migrate` (the outbox sweep every minute among them).
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# A dead or hung broker must not hold a web request: writes commit before their tasks are
+# dispatched (on_commit, robust), a failed dispatch is logged, and the periodic sweeps send
+# what it left (the outbox, catalogue jobs). So give up connecting after a couple of seconds,
+# time out on a broker that accepts connections but never answers (redis-py waits forever by
+# default; keep this above kombu's 1 s BRPOP timeout, which workers use), and retry a publish
+# once (a pooled connection dropped by a Redis restart) rather than three times.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECT_TIMEOUT", default=2.0)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": env.float("CELERY_BROKER_CONNECT_TIMEOUT", default=2.0),
+    "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=3.0),
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -267,7 +294,8 @@ SPECTACULAR_SETTINGS = {
 }
 # Largest JSON body the API parses (bytes); larger ones are a 413.
 API_MAX_JSON_BYTES = env.int("API_MAX_JSON_BYTES", default=256 * 1024)
-# Rate limits on or off (a test suite that crawls every route switches them off).
+# Rate limits on or off, for the API and the pages that read the catalogue in bulk
+# (config.throttling; a test suite that crawls every route switches them off).
 API_THROTTLE_ENABLED = env.bool("API_THROTTLE_ENABLED", default=True)
 
 # --- Security -------------------------------------------------------------------------------
@@ -276,7 +304,12 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+# Plain HTTP is redirected to HTTPS whenever DEBUG is off, unless the operator turns it off
+# (SECURE_SSL_REDIRECT=0: a TLS-terminating proxy in front that redirects by itself, or does
+# not send X-Forwarded-Proto). The health checks stay reachable over plain HTTP, as an
+# orchestrator probes them inside the stack (compose: http://127.0.0.1:8000/healthz).
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
@@ -314,12 +347,17 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
     },
 }
-# Sign-in lockout (django-axes): 5 failures lock the address, the account from that address,
-# and the account itself, for 15 minutes. Attempts and lockouts are listed in the admin.
+# Sign-in lockout (django-axes, accounts.security.lockout.LockoutHandler), for 15 minutes after
+# the last failure: 5 failures lock an account from one address, 20 lock an address whatever
+# accounts it tries (spraying), 10 lock an account from every address. A success forgives only
+# that account's failures from that address. Attempts and lockouts are listed in the admin.
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_HANDLER = "accounts.security.lockout.LockoutHandler"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["ip_address", ["username", "ip_address"], "username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
+REGISTRY_LOCKOUT_ADDRESS_LIMIT = env.int("REGISTRY_LOCKOUT_ADDRESS_LIMIT", default=20)
+REGISTRY_LOCKOUT_ACCOUNT_LIMIT = env.int("REGISTRY_LOCKOUT_ACCOUNT_LIMIT", default=10)
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "accounts.security.lockout.username_of_attempt"
 AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
@@ -346,6 +384,14 @@ DEMO_CATALOG_PATH = BASE_DIR / "registry" / "fixtures" / "demo_catalog.json"
 REGISTRY_EMBEDDINGS = env.bool("REGISTRY_EMBEDDINGS", default=True)
 # Largest catalogue file a moderator may upload for a background import (bytes).
 CATALOG_UPLOAD_MAX_BYTES = env.int("CATALOG_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+# On SQLite (the embedded mode) an import's writes (a dry run's too, rolled back) hold the
+# only write lock while they run, so files are smaller there: 256 KB is about 600 tools of a
+# CSV file, written in some 9 s, within SQLITE_BUSY_TIMEOUT (benchmarks/import_bench.py), or a
+# JSON catalogue of 300 tools with their organizations.
+CATALOG_EMBEDDED_MAX_BYTES = env.int("CATALOG_EMBEDDED_MAX_BYTES", default=256 * 1024)
+# Without a broker (tasks eager), catalogue jobs run on a background thread of the web
+# process rather than inside the request that started them.
+CATALOG_JOBS_IN_THREAD = env.bool("CATALOG_JOBS_IN_THREAD", default=True)
 
 LOGGING = {
     "version": 1,

@@ -21,12 +21,18 @@ STORAGES = {
 }
 # Tasks run in-process in tests unless a test starts a real worker on purpose.
 CELERY_TASK_ALWAYS_EAGER = env.bool("REGISTRY_CELERY_EAGER", default=True)  # noqa: F405
+# Catalogue jobs run in the test's own thread, so a test sees them finish; the background
+# thread of the embedded mode has its own tests (tests/catalog/test_embedded_jobs.py).
+CATALOG_JOBS_IN_THREAD = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
     DATABASES["default"]["OPTIONS"].pop("init_command", None)
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 # Embedding every record created by a test is slow; overlap tests switch it on where needed.
 REGISTRY_EMBEDDINGS = False
+# The test client speaks plain HTTP; the HTTPS redirect that production gets by default (DEBUG
+# off) has its own tests (tests/test_prod_check.py).
+SECURE_SSL_REDIRECT = False
 # Crawling tests make many requests from one address; throttling has its own tests.
 API_THROTTLE_ENABLED = False
 # The permission matrices describe roles, not sign-in strength; the two-factor requirement
