@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from registry.taxonomy import Sector, country_choices
+from core.taxonomy import Sector, country_choices
 
 
 class UserManager(BaseUserManager["User"]):

@@ -21,7 +21,7 @@ from django.contrib.auth.models import AnonymousUser, Permission
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
-from registry import taxonomy
+from core import taxonomy
 
 from .roles import MODERATOR_ACTIONS, ROLE_ACTIONS, Action
 

@@ -33,7 +33,8 @@ from accounts.models import (
     Role,
     VerificationStatus,
 )
-from registry import selectors, taxonomy
+from core import taxonomy
+from registry import selectors
 from registry.filtersets import COMMON_FACETS, FacetFilter, NeedFilterSet, ToolFilterSet
 from registry.models import LicenseOffer, LicenseRequest, Safeguard, Sector, ToolUse
 

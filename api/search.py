@@ -21,7 +21,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from registry import taxonomy
+from core import taxonomy
 from registry.models import (
     Function,
     Language,

@@ -20,8 +20,8 @@ from django.utils.translation import ngettext
 from accounts import permissions
 from accounts.models import Organization, User
 from accounts.roles import Action
+from core.errors import PermissionDenied
 from registry.models import Need, Tool
-from registry.services.errors import PermissionDenied
 
 from . import notifications
 from .models import (

@@ -23,9 +23,9 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts import permissions
 from accounts.models import Organization
+from core.errors import PermissionDenied
 from registry import selectors as registry_selectors
 from registry.forms import add_service_errors
-from registry.services.errors import PermissionDenied
 
 from . import selectors, services
 from .forms import CloseForm, ContactForm, ReplyForm, ReportForm, ResolveForm

@@ -183,7 +183,7 @@ class LicenseRequestAdmin(RestrictedModelAdmin):
 
 
 class VocabularyAdmin(ReadOnlyAdminMixin, RestrictedModelAdmin):
-    """Vocabularies are defined in registry/taxonomy.py and synced by migrations."""
+    """Vocabularies are defined in core/taxonomy.py and synced by migrations."""
 
     list_display = ("code", "label", "display_label", "position")
     search_fields = ("code", "label")

@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 
-from registry import taxonomy
+from core import taxonomy
 from registry.models import (
     FocusArea,
     Function,

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.security.sanitize import MAX_TEXT
-from registry import taxonomy
+from core import taxonomy
 from registry.forms import _facet_field
 from registry.models import LicenseOffer, Tool, ToolSummaryTranslation
 from registry.models.tool import SUMMARY_MAX_LENGTH

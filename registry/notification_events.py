@@ -17,9 +17,9 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.permissions import restrict
+from core import taxonomy
 from notifications.models import Kind
 from notifications.services import absolute_url, enqueue, render_email
-from registry import taxonomy
 from registry.models import LicenseRequest, Need, Tool
 from registry.models.matching import NeedCosignature, NeedToolMatch
 from registry.staleness import maintenance_status, reviewed_at, stale_needs, stale_tools

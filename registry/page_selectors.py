@@ -22,7 +22,8 @@ from django.utils.safestring import SafeString
 from django.utils.text import capfirst
 
 from accounts.models import Organization
-from registry import selectors, taxonomy
+from core import taxonomy
+from registry import selectors
 from registry.filtersets import NeedFilterSet, ToolFilterSet, full_text
 from registry.models import Tool
 

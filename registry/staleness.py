@@ -19,7 +19,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from registry import taxonomy
+from core import taxonomy
 from registry.models import Need, Tool
 
 REVIEW_AFTER_MONTHS = 12

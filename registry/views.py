@@ -25,7 +25,8 @@ from accounts import services as account_services
 from accounts.models import Invitation, JoinRequest, Membership, Role
 from accounts.roles import Action
 from accounts.services import access_log_record
-from registry import page_selectors, selectors, services, taxonomy
+from core import taxonomy
+from registry import page_selectors, selectors, services
 from registry.filtersets import NeedFilterSet, ToolFilterSet
 from registry.forms import (
     DecisionNoteForm,

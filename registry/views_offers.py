@@ -20,7 +20,8 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import permissions
 from accounts.roles import Action
-from registry import selectors, services, taxonomy
+from core import taxonomy
+from registry import selectors, services
 from registry.forms import add_service_errors, organizations_for
 from registry.forms_offers import LicenseOfferForm, OfferCloseForm, ToolSummaryTranslationForm
 from registry.models import LicenseOffer, ToolSummaryTranslation

@@ -9,7 +9,8 @@ from rest_framework import serializers
 
 from accounts.models import ApiToken, Role
 from accounts.security.sanitize import MAX_TEXT
-from registry import selectors, taxonomy
+from core import taxonomy
+from registry import selectors
 from registry.models import (
     FocusArea,
     Function,

@@ -8,7 +8,7 @@ from rest_framework import viewsets
 from rest_framework.response import Response
 
 from accounts.models import ApiToken, Role, VerificationStatus
-from registry import taxonomy
+from core import taxonomy
 from registry.models import (
     FocusArea,
     Function,

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 
-from registry import taxonomy
+from core import taxonomy
 
 
 def _as_codes(values: Iterable[str] | None) -> list[str]:

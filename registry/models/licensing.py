@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from registry import taxonomy
+from core import taxonomy
 
 from .facets import FacetedRecord
 

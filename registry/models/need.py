@@ -7,7 +7,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from registry import taxonomy
+from core import taxonomy
 
 from .facets import FacetedRecord
 from .tool import VisibleRecord

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from registry import taxonomy
+from core import taxonomy
 
 from .facets import FacetedRecord
 

@@ -7,7 +7,7 @@ table alone, identical on SQLite and PostgreSQL, and the database refuses unknow
 
 from django.db import models
 
-from registry import taxonomy
+from core import taxonomy
 
 
 class VocabularyTerm(models.Model):

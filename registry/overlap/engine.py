@@ -29,7 +29,8 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from accounts.permissions import restrict
-from registry import embeddings, taxonomy
+from core import taxonomy
+from registry import embeddings
 from registry.models import Need, Tool
 from registry.models.vocabulary import Function, Region, TargetUser, TraffickingType
 from registry.search.facets import facets_of, first_check, records_sharing, sharing_ranked

@@ -1082,7 +1082,7 @@ _AMBIGUOUS_COUNTRY_NAMES = frozenset(
 @lru_cache(maxsize=1)
 def _english_country_patterns() -> tuple[tuple[str, str], ...]:
     """(folded name, ISO code) for every country, from the vocabulary of regions."""
-    from registry import taxonomy
+    from core import taxonomy
 
     pairs = []
     for code, name in taxonomy.country_choices():

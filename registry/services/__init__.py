@@ -1,6 +1,7 @@
 """Writes to the catalogue. Every function validates fully and runs in one transaction."""
 
-from .errors import PermissionDenied
+from core.errors import PermissionDenied
+
 from .licensing import (
     license_offer_create,
     license_offer_update,

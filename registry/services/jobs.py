@@ -45,10 +45,9 @@ from django.utils.translation import gettext as _
 
 from accounts import permissions
 from accounts.security.twofactor import is_verified, with_two_factor_state
+from core.errors import PermissionDenied
 from registry.catalog import export_catalog, import_catalog_text
 from registry.models import CatalogJob
-
-from .errors import PermissionDenied
 
 logger = logging.getLogger(__name__)
 

@@ -12,11 +12,12 @@ from django.utils.translation import gettext as _
 from accounts import permissions
 from accounts.models import Organization
 from accounts.roles import Action
-from registry import notification_events, taxonomy
+from core import taxonomy
+from core.errors import PermissionDenied
+from registry import notification_events
 from registry.history import record_change, snapshot
 from registry.models import LicenseOffer, LicenseRequest, Tool, ToolUse
 
-from .errors import PermissionDenied
 from .records import _require, _require_create, _split, unique_slug
 
 RequestStatus = taxonomy.LicenseRequestStatus

@@ -25,12 +25,11 @@ from django.utils.translation import gettext as _
 from accounts import permissions
 from accounts.models import Organization
 from accounts.roles import Action
-from registry import taxonomy
+from core import taxonomy
+from core.errors import PermissionDenied
 from registry.history import record_change, snapshot
 from registry.models import Need, Tool
 from registry.models.matching import NeedCosignature, NeedToolMatch, ToolPairReview
-
-from .errors import PermissionDenied
 
 logger = logging.getLogger(__name__)
 

@@ -18,11 +18,10 @@ from django.utils.translation import gettext as _
 from accounts import permissions
 from accounts.models import Organization
 from accounts.roles import Action
+from core.errors import PermissionDenied
 from registry.history import record_change, snapshot
 from registry.models import FacetedRecord, Need, Tool, ToolUse
 from registry.overlap import schedule_embedding
-
-from .errors import PermissionDenied
 
 
 def _split(model: type[FacetedRecord], data: Mapping[str, Any]):

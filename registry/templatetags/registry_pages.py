@@ -8,7 +8,7 @@ from django import template
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from registry import taxonomy
+from core import taxonomy
 
 register = template.Library()
 

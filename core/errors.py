@@ -1,3 +1,5 @@
+"""Errors every layer may raise and every surface knows how to answer."""
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 
 
